@@ -1,0 +1,105 @@
+// swift-tools-version: 6.2
+// iotflow-bridge: MQTT → InfluxDB bridge daemon.
+// SPDX-License-Identifier: Apache-2.0
+
+import PackageDescription
+
+let package = Package(
+    name: "iotflow-bridge",
+    products: [
+        .executable(name: "iotflow-bridge", targets: ["iotflow-bridge"]),
+        .executable(name: "iotflow-sim", targets: ["iotflow-sim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: ["YAML"]),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // MARK: - C libraries (Debian -dev packages through pkg-config)
+        .systemLibrary(
+            name: "CMosquitto",
+            pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+
+        // MARK: - Safe wrappers over the C libraries (no bridge logic)
+        .target(name: "Mosquitto", dependencies: ["CMosquitto"]),
+        .target(name: "Curl", dependencies: ["CCurl", "CZlib"]),
+
+        // MARK: - Pure core and the daemon
+        .target(name: "BridgeCore"),
+        .target(
+            name: "Bridge",
+            dependencies: [
+                "BridgeCore",
+                "Mosquitto",
+                "Curl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .executableTarget(
+            name: "iotflow-bridge",
+            dependencies: [
+                "Bridge",
+                "BridgeCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "iotflow-sim",
+            dependencies: [
+                "Mosquitto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: - Tests
+        .target(
+            name: "BridgeTestSupport",
+            dependencies: ["BridgeCore", "CZlib"],
+            path: "Tests/BridgeTestSupport"
+        ),
+        .testTarget(name: "BridgeCoreTests", dependencies: ["BridgeCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CurlTests", dependencies: ["Curl", "BridgeTestSupport"]),
+        .testTarget(
+            name: "BridgeIntegrationTests",
+            dependencies: [
+                "Bridge",
+                "BridgeCore",
+                "BridgeTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
+        ),
+    ]
+)
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + swiftSettings
+}

@@ -1,0 +1,101 @@
+// iotflow-bridge: the in-memory point buffer.
+// SPDX-License-Identifier: Apache-2.0
+
+import BridgeCore
+import Foundation
+
+/// A `PointBuffer` in memory: a `PointRing` behind one lock, with a condition variable so the
+/// writer can sleep until a batch is ready and a blocked append can wait for room.
+///
+/// The critical sections copy bytes and nothing else; no I/O happens under the lock.
+// All mutable state (`ring`, `wantedPoints`, the two interrupt flags) is read and written only while
+// `condition` is locked, which is what makes the class safe to share.
+public final class MemoryPointBuffer: PointBuffer, @unchecked Sendable {
+    private let condition = NSCondition()
+    private var ring: PointRing
+    /// The point count the writer is waiting for; appends signal only when it is reached, so
+    /// the MQTT thread does not wake the writer once per message.
+    private var wantedPoints = Int.max
+    private var appendsInterrupted = false
+    private var waitsInterrupted = false
+
+    /// A buffer holding at most `capacityBytes` bytes of encoded points.
+    public init(capacityBytes: Int) {
+        ring = PointRing(capacityBytes: capacityBytes)
+    }
+
+    public var capacityBytes: Int { ring.capacityBytes }
+
+    public var occupancy: (points: Int, bytes: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (ring.pointCount, ring.byteCount)
+    }
+
+    public func hasRoom(forBytes bytes: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return ring.freeBytes >= bytes
+    }
+
+    public func append(
+        lines: UnsafeBufferPointer<UInt8>,
+        lineLengths: UnsafeBufferPointer<UInt32>,
+        waitingUpTo timeout: Duration
+    ) -> Bool {
+        guard lines.count <= ring.capacityBytes else { return false }
+        let deadline = Date().addingTimeInterval(timeout.seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        while !ring.append(lines: lines, lineLengths: lineLengths) {
+            guard !appendsInterrupted, condition.wait(until: deadline) else { return false }
+        }
+        if ring.pointCount >= wantedPoints { condition.broadcast() }
+        return true
+    }
+
+    public func waitForPoints(atLeast points: Int, until deadline: ContinuousClock.Instant) -> Int {
+        condition.lock()
+        defer {
+            wantedPoints = .max
+            condition.unlock()
+        }
+        wantedPoints = points
+        while ring.pointCount < points && !waitsInterrupted {
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            guard remaining > .zero else { break }
+            _ = condition.wait(until: Date().addingTimeInterval(remaining.seconds))
+        }
+        return ring.pointCount
+    }
+
+    public func interruptAppends() {
+        condition.lock()
+        appendsInterrupted = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    public func interruptWaits() {
+        condition.lock()
+        waitsInterrupted = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    public func peekBatch(maxPoints: Int, maxBytes: Int, into body: inout [UInt8]) -> (points: Int, bytes: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        let batch = ring.frontBatch(maxPoints: maxPoints, maxBytes: maxBytes)
+        ring.copyFront(bytes: batch.bytes, into: &body)
+        return batch
+    }
+
+    public func removeBatch(points: Int, bytes: Int) {
+        condition.lock()
+        ring.removeFront(points: points, bytes: bytes)
+        // An append may be waiting for room.
+        condition.broadcast()
+        condition.unlock()
+    }
+}

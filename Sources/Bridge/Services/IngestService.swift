@@ -1,0 +1,63 @@
+// iotflow-bridge: the service that owns the MQTT thread.
+// SPDX-License-Identifier: Apache-2.0
+
+import BridgeCore
+import Logging
+import ServiceLifecycle
+
+/// Runs `MQTTIntake` on its own thread for the life of the service. Graceful shutdown stops
+/// reading, sends the last PUBACKs and DISCONNECT, and returns once the thread has ended.
+final class IngestService: Service {
+    private let configuration: BridgeConfiguration
+    private let buffer: any PointBuffer
+    private let counters: BridgeCounters
+    private let logger: Logger
+    /// Fires once the broker has granted the first subscription.
+    let subscribed = ReadinessEvent()
+
+    init(configuration: BridgeConfiguration, buffer: any PointBuffer, counters: BridgeCounters, logger: Logger) {
+        self.configuration = configuration
+        self.buffer = buffer
+        self.counters = counters
+        self.logger = logger
+    }
+
+    func run() async throws {
+        let stop = WakeSignal()
+        let failure = ReadinessEvent()
+        let thread = DedicatedThread(name: "mqtt") { [configuration, buffer, counters, subscribed, logger] in
+            do {
+                let intake = MQTTIntake(
+                    configuration: configuration,
+                    buffer: buffer,
+                    counters: counters,
+                    subscribed: subscribed,
+                    logger: logger
+                )
+                try intake.run(until: stop)
+            } catch {
+                logger.critical("The MQTT client could not be set up.", metadata: ["error": "\(error)"])
+                failure.fire()
+            }
+        }
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await thread.join()
+            } onGracefulShutdown: {
+                stop.signal()
+                self.buffer.interruptAppends()
+            }
+        } onCancel: {
+            stop.signal()
+            buffer.interruptAppends()
+        }
+        if failure.hasFired { throw BridgeError(message: "the MQTT client could not be set up") }
+    }
+}
+
+/// A failure that ends the bridge; its message is one line for the journal.
+public struct BridgeError: Error, CustomStringConvertible, Sendable {
+    /// What failed.
+    public var message: String
+    public var description: String { message }
+}

@@ -1,0 +1,265 @@
+// iotflow-bridge: the MQTT thread: read, map, encode, append, acknowledge.
+// SPDX-License-Identifier: Apache-2.0
+
+import BridgeCore
+import Glibc
+import Logging
+import Mosquitto
+
+/// The bridge's own libmosquitto loop, confined to the MQTT thread.
+///
+/// Each pass: `poll(2)` the broker socket (and the stop signal) → `loopRead` (every message is
+/// mapped, encoded and appended to the buffer inside `on_message`, with no hop to another thread)
+/// → `loopWrite` (sends the PUBACKs libmosquitto queued before calling `on_message`; in threaded
+/// mode they leave only here, after the points are in the buffer) → `loopMisc` (keepalive).
+///
+/// When the buffer lacks room for another message the loop stops reading the socket (intake
+/// pauses) but keeps writing and pinging; the broker holds the backlog in the persistent session.
+/// Reconnects are this loop's job: libmosquitto reconnects only inside its own loop functions,
+/// which the bridge does not use. The delay doubles from `reconnect_min` to `reconnect_max`.
+final class MQTTIntake {
+    private let configuration: BridgeConfiguration
+    private let buffer: any PointBuffer
+    private let counters: BridgeCounters
+    private let logger: Logger
+    private let subscribed: ReadinessEvent
+    /// The client, set once `run` created it; the callbacks subscribe through it.
+    private var client: MosquittoClient?
+    private var mapper: PointMapper
+    private var lines = LineProtocolWriter()
+    private var refusalLog = LogRateLimiter()
+    private var paused = false
+    private var connectFailures = 0
+    /// Set when a message's points could not be buffered: its PUBACK is queued in libmosquitto,
+    /// so the connection must be dropped without writing, and the broker will redeliver.
+    private var abandonConnection = false
+    /// Bytes that must be free before reading another burst: room for a maximal message.
+    private let readReserveBytes: Int
+    /// Messages read per burst before the loop writes PUBACKs and checks for room again.
+    private static let maxMessagesPerBurst = 256
+
+    init(
+        configuration: BridgeConfiguration,
+        buffer: any PointBuffer,
+        counters: BridgeCounters,
+        subscribed: ReadinessEvent,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.buffer = buffer
+        self.counters = counters
+        self.subscribed = subscribed
+        self.logger = logger
+        self.mapper = PointMapper(configuration: configuration.mapping)
+        self.readReserveBytes = 2 * configuration.mapping.maxPayloadBytes + 65_536
+    }
+
+    /// Runs until `stop` is signalled. Throws only if the client cannot be created at all.
+    func run(until stop: WakeSignal) throws {
+        let mqtt = configuration.mqtt
+        let client = try MosquittoClient(
+            clientID: mqtt.clientID.isEmpty ? nil : mqtt.clientID,
+            cleanSession: mqtt.cleanSession,
+            threaded: true,
+            callbacks: makeCallbacks()
+        )
+        if let username = mqtt.username {
+            try client.setCredentials(username: username, password: mqtt.password?.value)
+        }
+        self.client = client
+        var reconnectDelay = mqtt.reconnectMin
+        var nextConnect = ContinuousClock.now
+        while !stop.isSignalled && !abandonConnection {
+            if client.socket < 0 {
+                let now = ContinuousClock.now
+                guard now >= nextConnect else {
+                    stop.wait(for: now.duration(to: nextConnect))
+                    continue
+                }
+                do {
+                    try client.connect(host: mqtt.host, port: mqtt.port, keepaliveSeconds: Int(mqtt.keepalive.components.seconds))
+                    reconnectDelay = mqtt.reconnectMin
+                } catch {
+                    connectFailed(error, retryIn: reconnectDelay)
+                    nextConnect = now + reconnectDelay
+                    reconnectDelay = min(reconnectDelay * 2, mqtt.reconnectMax)
+                }
+                continue
+            }
+            do {
+                try pass(client, stop: stop)
+            } catch {
+                if !abandonConnection {
+                    logger.warning("Lost the MQTT connection.", metadata: ["error": "\(error)"])
+                }
+                nextConnect = ContinuousClock.now + reconnectDelay
+            }
+        }
+        guard !abandonConnection else { return }
+        // Best effort: PUBACKs for what was buffered, then DISCONNECT, so the broker does not
+        // resend what the bridge already holds.
+        try? client.loopWrite()
+        try? client.disconnect()
+        try? client.loopWrite()
+    }
+
+    /// One poll → read burst → write → housekeeping pass.
+    private func pass(_ client: MosquittoClient, stop: WakeSignal) throws(MosquittoError) {
+        setPaused(!buffer.hasRoom(forBytes: readReserveBytes))
+        var descriptors = [
+            pollfd(
+                fd: client.socket,
+                events: Int16((paused ? 0 : POLLIN) | (client.wantsWrite ? POLLOUT : 0)),
+                revents: 0
+            ),
+            pollfd(fd: stop.fileDescriptor, events: Int16(POLLIN), revents: 0),
+        ]
+        // While paused, look again for room every 100 ms; otherwise keepalive needs a pass a second.
+        _ = poll(&descriptors, 2, paused ? 100 : 1000)
+        if !paused && descriptors[0].revents != 0 {
+            try client.loopRead()
+            var burst = 1
+            while burst < Self.maxMessagesPerBurst && !abandonConnection && isReadable(client.socket)
+                && buffer.hasRoom(forBytes: readReserveBytes)
+            {
+                try client.loopRead()
+                burst += 1
+            }
+        }
+        if abandonConnection { return }
+        if client.wantsWrite { try client.loopWrite() }
+        try client.loopMisc()
+    }
+
+    private func isReadable(_ socket: CInt) -> Bool {
+        guard socket >= 0 else { return false }
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) > 0
+    }
+
+    private func setPaused(_ nowPaused: Bool) {
+        guard nowPaused != paused else { return }
+        paused = nowPaused
+        let (points, bytes) = buffer.occupancy
+        let metadata: Logger.Metadata = ["buffer.points": "\(points)", "buffer.bytes": "\(bytes)"]
+        if paused {
+            logger.warning("Buffer full: intake paused, the broker queues for the bridge.", metadata: metadata)
+        } else {
+            logger.notice("Buffer has room again: intake resumed.", metadata: metadata)
+        }
+    }
+
+    private func connectFailed(_ error: MosquittoError, retryIn delay: Duration) {
+        connectFailures += 1
+        // Log the first failure and then every tenth, so a long broker outage stays readable.
+        guard connectFailures == 1 || connectFailures % 10 == 0 else { return }
+        logger.error(
+            "Cannot connect to the MQTT broker.",
+            metadata: [
+                "mqtt.host": "\(configuration.mqtt.host)", "mqtt.port": "\(configuration.mqtt.port)",
+                "error": "\(error)", "retry.delay": "\(delay)", "attempts": "\(connectFailures)",
+            ]
+        )
+    }
+
+    // MARK: - Callbacks (run inside loopRead/loopWrite/loopMisc, on this thread)
+
+    private func makeCallbacks() -> MosquittoCallbacks {
+        var callbacks = MosquittoCallbacks()
+        callbacks.onConnect = { [unowned self] result, sessionPresent in connected(result, sessionPresent) }
+        callbacks.onDisconnect = { [unowned self] result in
+            if result != 0 { logger.warning("Disconnected from the MQTT broker.", metadata: ["mqtt.rc": "\(result)"]) }
+        }
+        callbacks.onSubscribe = { [unowned self] _, granted in subscribedTo(granted) }
+        callbacks.onMessage = { [unowned self] message in handle(message) }
+        return callbacks
+    }
+
+    private func connected(_ result: CInt, _ sessionPresent: Bool) {
+        guard result == 0 else {
+            logger.error(
+                "The MQTT broker refused the connection.",
+                metadata: ["mqtt.reason": "\(MosquittoClient.connackDescription(result))"]
+            )
+            return
+        }
+        connectFailures = 0
+        logger.notice(
+            "Connected to the MQTT broker.",
+            metadata: [
+                "mqtt.host": "\(configuration.mqtt.host)", "mqtt.port": "\(configuration.mqtt.port)",
+                "mqtt.client_id": "\(configuration.mqtt.clientID)", "mqtt.session_present": "\(sessionPresent)",
+            ]
+        )
+        // Subscribe on every connect, not once: a broker that lost the session (restarted
+        // without persistence, or a clean session) would otherwise deliver nothing.
+        for filter in configuration.mqtt.topics {
+            do {
+                try client?.subscribe(filter, qos: configuration.mqtt.qos)
+            } catch {
+                logger.error("Cannot subscribe.", metadata: ["mqtt.topic": "\(filter)", "error": "\(error)"])
+            }
+        }
+    }
+
+    private func subscribedTo(_ granted: [CInt]) {
+        let refused = granted.filter { $0 == 0x80 }.count
+        if refused > 0 {
+            logger.error("The MQTT broker refused a subscription.", metadata: ["mqtt.refused": "\(refused)"])
+        } else {
+            logger.notice(
+                "Subscribed.",
+                metadata: ["mqtt.topics": "\(configuration.mqtt.topics.joined(separator: ","))", "mqtt.qos": "\(granted)"]
+            )
+            subscribed.fire()
+        }
+    }
+
+    private func handle(_ message: MosquittoMessage) {
+        BridgeCounters.add(1, to: counters.messagesReceived)
+        lines.removeAll()
+        switch mapper.map(topic: message.topic, payload: message.payload, receivedAt: Self.wallClockNanoseconds(), into: &lines) {
+        case .mapped(let points, let skippedFields):
+            let appended = lines.bytes.withUnsafeBufferPointer { bytes in
+                lines.lineLengths.withUnsafeBufferPointer { lengths in
+                    // Normally there is room (reads pause before the buffer fills). If not, wait:
+                    // the PUBACK is withheld meanwhile, which is what backpressure should do.
+                    buffer.append(lines: bytes, lineLengths: lengths, waitingUpTo: .seconds(365 * 86_400))
+                }
+            }
+            guard appended else {
+                abandonConnection = true
+                return
+            }
+            BridgeCounters.add(points, to: counters.pointsReceived)
+            if skippedFields > 0 { BridgeCounters.add(skippedFields, to: counters.fieldsSkipped) }
+        case .refused(let reason):
+            counters.countRefusal(reason)
+            logRefusal(reason, message)
+        }
+    }
+
+    private func logRefusal(_ reason: RefusalReason, _ message: MosquittoMessage) {
+        let (admitted, suppressed) = refusalLog.admit(at: .now)
+        guard admitted else { return }
+        logger.warning(
+            "Message refused.",
+            metadata: [
+                "mqtt.topic": "\(String(decoding: message.topic.prefix(256), as: UTF8.self))",
+                "refusal.reason": "\(reason)",
+                "payload.bytes": "\(message.payload.count)",
+                "log.suppressed": "\(suppressed)",
+            ]
+        )
+    }
+
+    /// Intake time for points without a device timestamp.
+    private static func wallClockNanoseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+    }
+}
+
+@available(*, unavailable, message: "MQTTIntake is confined to the MQTT thread")
+extension MQTTIntake: Sendable {}

@@ -1,0 +1,66 @@
+// iotflow-bridge: the service that owns the writer thread.
+// SPDX-License-Identifier: Apache-2.0
+
+import BridgeCore
+import Logging
+import ServiceLifecycle
+
+/// Runs `BatchWriter` on its own thread (libcurl blocks, so never on the cooperative pool).
+/// Graceful shutdown makes the writer drain for up to `shutdown.drain`, then returns.
+final class WriterService: Service {
+    /// Makes the transport on the writer thread, which then owns it.
+    typealias TransportFactory = @Sendable () throws -> any InfluxTransport
+
+    private let configuration: BridgeConfiguration
+    private let buffer: any PointBuffer
+    private let counters: BridgeCounters
+    private let makeTransport: TransportFactory
+    private let logger: Logger
+
+    init(
+        configuration: BridgeConfiguration,
+        buffer: any PointBuffer,
+        counters: BridgeCounters,
+        makeTransport: @escaping TransportFactory,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.buffer = buffer
+        self.counters = counters
+        self.makeTransport = makeTransport
+        self.logger = logger
+    }
+
+    func run() async throws {
+        let stop = WakeSignal()
+        let failure = ReadinessEvent()
+        let thread = DedicatedThread(name: "writer") { [configuration, buffer, counters, makeTransport, logger] in
+            do {
+                let writer = BatchWriter(
+                    configuration: configuration.influxdb,
+                    drain: configuration.shutdown.drain,
+                    buffer: buffer,
+                    counters: counters,
+                    transport: try makeTransport(),
+                    logger: logger
+                )
+                writer.run(until: stop)
+            } catch {
+                logger.critical("The InfluxDB client could not be set up.", metadata: ["error": "\(error)"])
+                failure.fire()
+            }
+        }
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await thread.join()
+            } onGracefulShutdown: {
+                stop.signal()
+                self.buffer.interruptWaits()
+            }
+        } onCancel: {
+            stop.signal()
+            buffer.interruptWaits()
+        }
+        if failure.hasFired { throw BridgeError(message: "the InfluxDB client could not be set up") }
+    }
+}

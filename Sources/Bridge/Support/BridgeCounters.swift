@@ -1,0 +1,78 @@
+// iotflow-bridge: the counters every part of the bridge bumps and the summary reads.
+// SPDX-License-Identifier: Apache-2.0
+
+public import BridgeCore
+import Synchronization
+
+/// Monotonic counters, named as in telegraf with *points* for *metrics*.
+///
+/// Safe from any thread: each counter is an atomic, bumped with relaxed ordering because only
+/// the totals matter (no other memory is published through them).
+public final class BridgeCounters: Sendable {
+    /// MQTT messages handed to the bridge (`messages_received`).
+    let messagesReceived = Atomic<Int>(0)
+    /// Points mapped from them and buffered (`points_received`).
+    let pointsReceived = Atomic<Int>(0)
+    /// JSON values that could not be a field and were left out (`fields_skipped`).
+    let fieldsSkipped = Atomic<Int>(0)
+    /// Points InfluxDB accepted (`points_written`).
+    let pointsWritten = Atomic<Int>(0)
+    /// Points InfluxDB refused as bad data (`points_rejected`).
+    let pointsRejected = Atomic<Int>(0)
+    /// Points discarded because shutdown came before InfluxDB accepted them (`points_dropped`).
+    let pointsDropped = Atomic<Int>(0)
+    /// Batches written successfully (`batches_written`).
+    let batchesWritten = Atomic<Int>(0)
+    /// Write attempts that failed and will be retried (`write_errors`).
+    let writeErrors = Atomic<Int>(0)
+    private let refusals = Mutex([Int](repeating: 0, count: RefusalReason.allCases.count))
+
+    /// Zeroed counters.
+    public init() {}
+
+    /// Counts a message the mapping refused. Refusals are rare, so a lock is fine here.
+    func countRefusal(_ reason: RefusalReason) {
+        refusals.withLock { $0[reason.rawValue] += 1 }
+    }
+
+    /// Messages refused so far, per reason.
+    var messagesRefused: [RefusalReason: Int] {
+        refusals.withLock { counts in
+            Dictionary(uniqueKeysWithValues: RefusalReason.allCases.map { ($0, counts[$0.rawValue]) })
+        }
+    }
+
+    /// Adds `amount` to `counter`.
+    @inline(__always)
+    static func add(_ amount: Int, to counter: borrowing Atomic<Int>) {
+        counter.wrappingAdd(amount, ordering: .relaxed)
+    }
+
+    /// The counters' values at one moment.
+    public struct Snapshot: Equatable, Sendable {
+        public var messagesReceived: Int
+        public var pointsReceived: Int
+        public var fieldsSkipped: Int
+        public var pointsWritten: Int
+        public var pointsRejected: Int
+        public var pointsDropped: Int
+        public var batchesWritten: Int
+        public var writeErrors: Int
+        public var messagesRefused: [RefusalReason: Int]
+    }
+
+    /// Reads every counter.
+    public func snapshot() -> Snapshot {
+        Snapshot(
+            messagesReceived: messagesReceived.load(ordering: .relaxed),
+            pointsReceived: pointsReceived.load(ordering: .relaxed),
+            fieldsSkipped: fieldsSkipped.load(ordering: .relaxed),
+            pointsWritten: pointsWritten.load(ordering: .relaxed),
+            pointsRejected: pointsRejected.load(ordering: .relaxed),
+            pointsDropped: pointsDropped.load(ordering: .relaxed),
+            batchesWritten: batchesWritten.load(ordering: .relaxed),
+            writeErrors: writeErrors.load(ordering: .relaxed),
+            messagesRefused: messagesRefused
+        )
+    }
+}

@@ -1,0 +1,64 @@
+// iotflow-bridge: encoded points in arrival order, bounded in bytes.
+// SPDX-License-Identifier: Apache-2.0
+
+/// Encoded line-protocol points, oldest first, bounded by `capacityBytes`.
+///
+/// The writer reads batches from the front without removing them, and removes them only when
+/// InfluxDB has answered; a failed batch therefore stays at the front, in order, for the next
+/// attempt (telegraf's transaction model, with "kept" as the default). A value type; the
+/// owning buffer adds the lock.
+public struct PointRing: Sendable {
+    private var bytes = Ring<UInt8>()
+    private var lineLengths = Ring<UInt32>()
+
+    /// The most bytes held.
+    public let capacityBytes: Int
+    /// Bytes held now.
+    public var byteCount: Int { bytes.count }
+    /// Points held now.
+    public var pointCount: Int { lineLengths.count }
+    /// Bytes that can still be appended.
+    public var freeBytes: Int { capacityBytes - bytes.count }
+
+    /// An empty ring holding at most `capacityBytes` bytes of points.
+    public init(capacityBytes: Int) {
+        self.capacityBytes = capacityBytes
+    }
+
+    /// Appends every point in `lines` (complete `\n`-terminated lines, `lineLengths` giving each
+    /// one's length), or none of them when they do not fit. Returns whether they were appended.
+    public mutating func append(lines: UnsafeBufferPointer<UInt8>, lineLengths lengths: UnsafeBufferPointer<UInt32>)
+        -> Bool
+    {
+        guard lines.count <= freeBytes else { return false }
+        bytes.append(contentsOf: lines, filler: 0)
+        lineLengths.append(contentsOf: lengths, filler: 0)
+        return true
+    }
+
+    /// How many points and bytes from the front make the next batch: at most `maxPoints`
+    /// points and `maxBytes` bytes, but always at least one point when any is held (a point
+    /// larger than `maxBytes` is sent alone rather than never).
+    public func frontBatch(maxPoints: Int, maxBytes: Int) -> (points: Int, bytes: Int) {
+        var points = 0
+        var total = 0
+        while points < min(maxPoints, lineLengths.count) {
+            let length = Int(lineLengths[points])
+            if points > 0 && total + length > maxBytes { break }
+            total += length
+            points += 1
+        }
+        return (points, total)
+    }
+
+    /// Copies the first `byteCount` bytes (whole points, from `frontBatch`) to the end of `output`.
+    public func copyFront(bytes byteCount: Int, into output: inout [UInt8]) {
+        bytes.copyFront(byteCount, into: &output)
+    }
+
+    /// Removes the first `points` points, which span `byteCount` bytes.
+    public mutating func removeFront(points: Int, bytes byteCount: Int) {
+        bytes.removeFront(byteCount)
+        lineLengths.removeFront(points)
+    }
+}

@@ -1,0 +1,137 @@
+// iotflow-bridge: the rules a configuration must satisfy before anything starts.
+// SPDX-License-Identifier: Apache-2.0
+
+extension BridgeConfiguration {
+    /// Checks every rule and throws all the problems at once, each naming its key.
+    public func validate() throws(ConfigurationError) {
+        var issues: [ConfigurationError.Issue] = []
+        func require(_ condition: Bool, _ key: String, _ message: String) {
+            if !condition { issues.append(.init(key: key, message: message)) }
+        }
+        func require(_ duration: Duration, in range: ClosedRange<Duration>, _ key: String) {
+            let bounds = "\(ConfigDuration.format(range.lowerBound)) and \(ConfigDuration.format(range.upperBound))"
+            require(range.contains(duration), key, "must be between \(bounds)")
+        }
+
+        // MARK: mqtt
+        require(!mqtt.host.isEmpty, "mqtt.host", "must not be empty")
+        require((1...65535).contains(mqtt.port), "mqtt.port", "must be between 1 and 65535")
+        require(mqtt.clientID.utf8.count <= 65535, "mqtt.client_id", "must be at most 65535 bytes")
+        require(
+            mqtt.cleanSession || !mqtt.clientID.isEmpty,
+            "mqtt.client_id",
+            "must be set when mqtt.clean_session is false (the broker keeps the session by client id)"
+        )
+        require(
+            mqtt.username != nil || (mqtt.password == nil && mqtt.passwordFile == nil),
+            "mqtt.username",
+            "must be set when a password is given (MQTT 3.1.1 has no password without a username)"
+        )
+        require(
+            mqtt.password == nil || mqtt.passwordFile == nil,
+            "mqtt.password_file",
+            "set either mqtt.password or mqtt.password_file, not both"
+        )
+        require(mqtt.keepalive, in: .seconds(5)...Duration.seconds(65535), "mqtt.keepalive")
+        require((0...2).contains(mqtt.qos), "mqtt.qos", "must be 0, 1 or 2")
+        require(!mqtt.topics.isEmpty, "mqtt.topics", "must name at least one topic filter")
+        for filter in mqtt.topics where !TopicFilter.isValid(filter) {
+            issues.append(.init(key: "mqtt.topics", message: "'\(filter)' is not a valid MQTT topic filter"))
+        }
+        require(mqtt.reconnectMin, in: .milliseconds(100)...Duration.seconds(3600), "mqtt.reconnect_min")
+        require(mqtt.reconnectMax, in: .milliseconds(100)...Duration.seconds(3600), "mqtt.reconnect_max")
+        require(
+            mqtt.reconnectMax >= mqtt.reconnectMin,
+            "mqtt.reconnect_max",
+            "must not be shorter than mqtt.reconnect_min"
+        )
+
+        // MARK: mapping
+        if case .failure(let problem) = TopicTemplate.parse(mapping.topicTemplate) {
+            issues.append(.init(key: "mapping.topic_template", message: problem.description))
+        }
+        require(
+            !mapping.timestampKeys.contains(where: \.isEmpty),
+            "mapping.timestamp_keys",
+            "must not contain an empty key"
+        )
+        require(
+            (1...16 * 1024 * 1024).contains(mapping.maxPayloadBytes),
+            "mapping.max_payload_bytes",
+            "must be between 1 and 16777216"
+        )
+
+        // MARK: influxdb
+        let lowerURL = influxdb.url.lowercased()
+        require(
+            (lowerURL.hasPrefix("http://") || lowerURL.hasPrefix("https://")) && influxdb.url.count > 8
+                && !influxdb.url.contains(where: { $0 == "?" || $0 == "#" || $0.isWhitespace }),
+            "influxdb.url",
+            "must be an http:// or https:// base URL without query or fragment"
+        )
+        switch influxdb.api {
+        case .v1, .v3:
+            require(!influxdb.database.isEmpty, "influxdb.database", "must be set for api \(influxdb.api.rawValue)")
+        case .v2:
+            require(!influxdb.bucket.isEmpty, "influxdb.bucket", "must be set for api v2")
+            require(!influxdb.org.isEmpty, "influxdb.org", "must be set for api v2")
+        }
+        require(
+            influxdb.token == nil || influxdb.tokenFile == nil,
+            "influxdb.token_file",
+            "set either influxdb.token or influxdb.token_file, not both"
+        )
+        require(
+            influxdb.password == nil || influxdb.username != nil,
+            "influxdb.username",
+            "must be set when influxdb.password is given"
+        )
+        require(influxdb.timeout, in: .seconds(1)...Duration.seconds(600), "influxdb.timeout")
+        require(influxdb.connectTimeout, in: .milliseconds(100)...Duration.seconds(600), "influxdb.connect_timeout")
+        require((1...1_000_000).contains(influxdb.batchSize), "influxdb.batch_size", "must be between 1 and 1000000")
+        require(
+            (1024...64 * 1024 * 1024).contains(influxdb.maxBatchBytes),
+            "influxdb.max_batch_bytes",
+            "must be between 1024 and 67108864"
+        )
+        require(influxdb.flushInterval, in: .milliseconds(100)...Duration.seconds(3600), "influxdb.flush_interval")
+        require(influxdb.flushJitter, in: .zero...Duration.seconds(3600), "influxdb.flush_jitter")
+
+        // MARK: buffer, logging, shutdown
+        require(
+            (1024 * 1024...64 * 1024 * 1024 * 1024).contains(buffer.maxBytes),
+            "buffer.max_bytes",
+            "must be between 1048576 (1 MiB) and 68719476736 (64 GiB)"
+        )
+        require(
+            buffer.maxBytes >= 2 * influxdb.maxBatchBytes,
+            "buffer.max_bytes",
+            "must be at least twice influxdb.max_batch_bytes, so intake can go on while a batch is written"
+        )
+        require(logging.summaryInterval, in: .seconds(1)...Duration.seconds(3600), "logging.summary_interval")
+        require(shutdown.drain, in: .zero...Duration.seconds(600), "shutdown.drain")
+
+        if !issues.isEmpty { throw ConfigurationError(issues: issues) }
+    }
+}
+
+/// MQTT topic filter syntax (MQTT 3.1.1 §4.7).
+public enum TopicFilter {
+    /// Whether `filter` is a valid subscription filter: non-empty levels may hold `+` or `#`
+    /// only as the whole level, `#` only last; `$share/<group>/<filter>` needs a group and a filter.
+    public static func isValid(_ filter: String) -> Bool {
+        guard !filter.isEmpty, filter.utf8.count <= 65535, !filter.utf8.contains(0) else { return false }
+        let levels = filter.split(separator: "/", omittingEmptySubsequences: false)
+        if levels.first == "$share" {
+            guard levels.count >= 3, !levels[1].isEmpty, !levels[1].contains(where: { "+#".contains($0) }) else {
+                return false
+            }
+            return isValid(levels.dropFirst(2).joined(separator: "/"))
+        }
+        for (index, level) in levels.enumerated() {
+            if level == "#" { return index == levels.count - 1 }
+            if level != "+" && level.contains(where: { "+#".contains($0) }) { return false }
+        }
+        return true
+    }
+}

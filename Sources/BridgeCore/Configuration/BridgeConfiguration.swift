@@ -1,0 +1,36 @@
+// iotflow-bridge: the whole configuration tree.
+// SPDX-License-Identifier: Apache-2.0
+
+/// Everything the bridge is configured with. `BridgeConfiguration()` is the built-in default,
+/// which the sample file `etc/iotflow-bridge.yaml` spells out key by key.
+public struct BridgeConfiguration: Equatable, Sendable {
+    /// The `mqtt` section.
+    public var mqtt: MQTTConfiguration
+    /// The `mapping` section.
+    public var mapping: MappingConfiguration
+    /// The `influxdb` section.
+    public var influxdb: InfluxConfiguration
+    /// The `buffer` section.
+    public var buffer: BufferConfiguration
+    /// The `logging` section.
+    public var logging: LoggingConfiguration
+    /// The `shutdown` section.
+    public var shutdown: ShutdownConfiguration
+
+    /// A configuration from its sections, each defaulted.
+    public init(
+        mqtt: MQTTConfiguration = .init(),
+        mapping: MappingConfiguration = .init(),
+        influxdb: InfluxConfiguration = .init(),
+        buffer: BufferConfiguration = .init(),
+        logging: LoggingConfiguration = .init(),
+        shutdown: ShutdownConfiguration = .init()
+    ) {
+        self.mqtt = mqtt
+        self.mapping = mapping
+        self.influxdb = influxdb
+        self.buffer = buffer
+        self.logging = logging
+        self.shutdown = shutdown
+    }
+}

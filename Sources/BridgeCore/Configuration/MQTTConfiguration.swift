@@ -1,0 +1,59 @@
+// iotflow-bridge: how the bridge connects and subscribes to the MQTT broker.
+// SPDX-License-Identifier: Apache-2.0
+
+/// The `mqtt` section.
+public struct MQTTConfiguration: Equatable, Sendable {
+    /// Broker host name or address (`mqtt.host`).
+    public var host: String
+    /// Broker TCP port, 1–65535 (`mqtt.port`).
+    public var port: Int
+    /// The MQTT client id (`mqtt.client_id`). Fixed, so the broker keeps this bridge's session.
+    public var clientID: String
+    /// Username for CONNECT, if any (`mqtt.username`).
+    public var username: String?
+    /// Password for CONNECT (`mqtt.password`, or read from `mqtt.password_file`).
+    public var password: Secret?
+    /// A file holding the password (`mqtt.password_file`); trailing newlines are ignored.
+    public var passwordFile: String?
+    /// Keepalive interval, 5 s – 65535 s (`mqtt.keepalive`).
+    public var keepalive: Duration
+    /// Subscription QoS: 0, 1 or 2 (`mqtt.qos`). 1 is what makes delivery at-least-once.
+    public var qos: Int
+    /// Whether the broker discards the session on disconnect (`mqtt.clean_session`).
+    public var cleanSession: Bool
+    /// Topic filters to subscribe to (`mqtt.topics`); `$share/<group>/` prefixes are allowed.
+    public var topics: [String]
+    /// First reconnect delay (`mqtt.reconnect_min`); doubles per failed attempt.
+    public var reconnectMin: Duration
+    /// Longest reconnect delay (`mqtt.reconnect_max`).
+    public var reconnectMax: Duration
+
+    /// The defaults, which `etc/iotflow-bridge.yaml` shows.
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 1883,
+        clientID: String = "iotflow-bridge",
+        username: String? = nil,
+        password: Secret? = nil,
+        passwordFile: String? = nil,
+        keepalive: Duration = .seconds(30),
+        qos: Int = 1,
+        cleanSession: Bool = false,
+        topics: [String] = ["iotflow/devices/+/telemetry/+"],
+        reconnectMin: Duration = .seconds(1),
+        reconnectMax: Duration = .seconds(30)
+    ) {
+        self.host = host
+        self.port = port
+        self.clientID = clientID
+        self.username = username
+        self.password = password
+        self.passwordFile = passwordFile
+        self.keepalive = keepalive
+        self.qos = qos
+        self.cleanSession = cleanSession
+        self.topics = topics
+        self.reconnectMin = reconnectMin
+        self.reconnectMax = reconnectMax
+    }
+}

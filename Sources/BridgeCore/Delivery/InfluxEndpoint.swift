@@ -1,0 +1,93 @@
+// iotflow-bridge: the write URL and headers for each InfluxDB API.
+// SPDX-License-Identifier: Apache-2.0
+
+/// The request line and headers of a write, per API (ARCHITECTURE.md, "Writing to InfluxDB"):
+///
+/// | api | URL | Authorization |
+/// |---|---|---|
+/// | v1 | `<url>/write?db=<database>[&rp=<rp>]&precision=ns` | `Token <token>`, or Basic `username:password` |
+/// | v2 | `<url>/api/v2/write?org=<org>&bucket=<bucket>&precision=ns` | `Token <token>` |
+/// | v3 | `<url>/api/v3/write_lp?db=<database>&precision=ns&accept_partial=true` | `Bearer <token>` |
+///
+/// `precision=ns` is the one nanosecond token every target accepts (REFERENCE.md §A; 1.6 reads
+/// unknown tokens as ns, and `us` there would silently mean ns). `accept_partial=true` is v3's
+/// default, spelled out so the bridge never depends on a server default.
+public struct InfluxEndpoint: Equatable, Sendable {
+    /// The full write URL, query included.
+    public let url: String
+    /// Header lines (without CRLF), credentials included: never log them.
+    public let headers: [String]
+
+    /// The endpoint for a validated configuration.
+    public init(configuration: InfluxConfiguration) {
+        var base = Substring(configuration.url)
+        while base.hasSuffix("/") { base = base.dropLast() }
+        var query: [(String, String)]
+        let path: String
+        switch configuration.api {
+        case .v1:
+            path = "/write"
+            query = [("db", configuration.database)]
+            if let policy = configuration.retentionPolicy { query.append(("rp", policy)) }
+            query.append(("precision", "ns"))
+        case .v2:
+            path = "/api/v2/write"
+            query = [("org", configuration.org), ("bucket", configuration.bucket), ("precision", "ns")]
+        case .v3:
+            path = "/api/v3/write_lp"
+            query = [("db", configuration.database), ("precision", "ns"), ("accept_partial", "true")]
+        }
+        let queryText = query.map { "\($0)=\(Self.percentEncoded($1))" }.joined(separator: "&")
+        url = "\(base)\(path)?\(queryText)"
+
+        var headers = ["Content-Type: text/plain; charset=utf-8"]
+        if configuration.gzip { headers.append("Content-Encoding: gzip") }
+        if let token = configuration.token {
+            headers.append("Authorization: \(configuration.api == .v3 ? "Bearer" : "Token") \(token.value)")
+        } else if let username = configuration.username {
+            let credentials = "\(username):\(configuration.password?.value ?? "")"
+            headers.append("Authorization: Basic \(Self.base64(Array(credentials.utf8)))")
+        }
+        self.headers = headers
+    }
+
+    /// Percent-encodes everything but RFC 3986's unreserved characters.
+    static func percentEncoded(_ text: String) -> String {
+        var output = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "~"):
+                output.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = Array("0123456789ABCDEF".unicodeScalars)
+                output.unicodeScalars.append("%")
+                output.unicodeScalars.append(hex[Int(byte >> 4)])
+                output.unicodeScalars.append(hex[Int(byte & 0xF)])
+            }
+        }
+        return output
+    }
+
+    /// Standard base64 with padding (RFC 4648 §4), for HTTP Basic credentials.
+    static func base64(_ bytes: [UInt8]) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".unicodeScalars)
+        var output = ""
+        var index = 0
+        while index < bytes.count {
+            let chunk = bytes[index..<min(index + 3, bytes.count)]
+            var value = UInt32(0)
+            for (offset, byte) in chunk.enumerated() { value |= UInt32(byte) << (16 - 8 * offset) }
+            for position in 0..<4 {
+                if position <= chunk.count {
+                    output.unicodeScalars.append(alphabet[Int((value >> (18 - 6 * position)) & 0x3F)])
+                } else {
+                    output.unicodeScalars.append("=")
+                }
+            }
+            index += 3
+        }
+        return output
+    }
+}

@@ -1,0 +1,49 @@
+// iotflow-bridge: typed errors for libmosquitto return codes.
+// SPDX-License-Identifier: Apache-2.0
+
+import CMosquitto
+import Glibc
+
+/// An error returned by a libmosquitto call.
+///
+/// `code` is the `MOSQ_ERR_*` value; `function` names the libmosquitto call that failed. For
+/// `MOSQ_ERR_ERRNO`, `systemErrno` carries the `errno` captured right after the call.
+public struct MosquittoError: Error, CustomStringConvertible, Sendable {
+    /// The `MOSQ_ERR_*` value.
+    public let code: CInt
+    /// The libmosquitto function that returned it.
+    public let function: String
+    /// `errno` when `code` is `MOSQ_ERR_ERRNO`, otherwise 0.
+    public let systemErrno: CInt
+
+    /// Whether the error means the connection is gone (the caller should reconnect).
+    public var isConnectionLost: Bool {
+        switch mosq_err_t(rawValue: code) {
+        case MOSQ_ERR_NO_CONN, MOSQ_ERR_CONN_LOST, MOSQ_ERR_ERRNO, MOSQ_ERR_KEEPALIVE, MOSQ_ERR_PROTOCOL,
+            MOSQ_ERR_CONN_REFUSED:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// One line for logs: the function and libmosquitto's (or the system's) message.
+    public var description: String {
+        if mosq_err_t(rawValue: code) == MOSQ_ERR_ERRNO {
+            return "\(function): \(String(cString: strerror(systemErrno)))"
+        }
+        return "\(function): \(String(cString: mosquitto_strerror(code)))"
+    }
+}
+
+/// Turns a libmosquitto return code into a thrown `MosquittoError`.
+///
+/// `MOSQ_ERR_INVAL` can only mean that the bridge passed arguments its own validation should
+/// have refused, so it traps (a bug, not weather).
+@inline(__always)
+func check(_ code: CInt, in function: String) throws(MosquittoError) {
+    guard code != MOSQ_ERR_SUCCESS.rawValue else { return }
+    let savedErrno = errno
+    precondition(code != MOSQ_ERR_INVAL.rawValue, "\(function) was called with invalid arguments")
+    throw MosquittoError(code: code, function: function, systemErrno: savedErrno)
+}

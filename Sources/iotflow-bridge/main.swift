@@ -1,0 +1,116 @@
+// iotflow-bridge: the command line: run, check-config, print-config.
+// SPDX-License-Identifier: Apache-2.0
+
+import ArgumentParser
+import Bridge
+import BridgeCore
+import Foundation
+import Logging
+
+@main
+struct IoTFlowBridge: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "iotflow-bridge",
+        abstract: "Moves device telemetry from an MQTT broker into InfluxDB without losing it.",
+        discussion: """
+            Every configuration key can also be set by an environment variable named after it in \
+            upper snake case (influxdb.batch_size is INFLUXDB_BATCH_SIZE); the variables win over the file.
+            """,
+        version: BuildInfo.version,
+        subcommands: [Run.self, CheckConfig.self, PrintConfig.self],
+        defaultSubcommand: Run.self
+    )
+}
+
+/// The `--config` option every subcommand shares.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "The YAML configuration file (see etc/iotflow-bridge.yaml).")
+    var config: String?
+
+    func load() async throws(ConfigurationError) -> BridgeConfiguration {
+        try await BridgeConfiguration.load(filePath: config, environment: ProcessInfo.processInfo.environment)
+    }
+}
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the bridge (the default).")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Flag(help: "Subscribe and map as usual, but print the line protocol to stdout instead of writing it.")
+    var dryRun = false
+
+    func run() async throws {
+        let configuration: BridgeConfiguration
+        do {
+            configuration = try await options.load()
+        } catch {
+            CheckConfig.report(error)
+            throw ExitCode(78)  // EX_CONFIG: systemd's RestartPreventExitStatus can stop retrying on it.
+        }
+        let journal = JournalLogHandler.stderrIsJournal(environment: ProcessInfo.processInfo.environment)
+        let level = Logger.Level(rawValue: configuration.logging.level.rawValue) ?? .info
+        LoggingSystem.bootstrap { _ in JournalLogHandler(level: level, forJournal: journal) }
+        let logger = Logger(label: "iotflow-bridge")
+
+        // Process-wide set-up before any thread starts: libmosquitto's and libcurl's global init
+        // are not thread-safe, and a closed socket must not kill the process with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
+        LibraryBootstrap.initialize()
+        defer { LibraryBootstrap.cleanup() }
+
+        logger.notice(
+            "Starting.",
+            metadata: [
+                "version": "\(BuildInfo.version)", "influx.api": "\(configuration.influxdb.api.rawValue)",
+                "influx.url": "\(configuration.influxdb.url)", "mqtt.host": "\(configuration.mqtt.host)",
+                "dry_run": "\(dryRun)",
+            ]
+        )
+        let application = BridgeApplication(configuration: configuration, dryRun: dryRun, logger: logger)
+        try await application.run()
+        logger.notice("Stopped.")
+    }
+}
+
+struct CheckConfig: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the configuration and list every problem, naming the key; exit 1 if any."
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        do {
+            _ = try await options.load()
+            print("configuration OK")
+        } catch {
+            Self.report(error)
+            throw ExitCode.failure
+        }
+    }
+
+    static func report(_ error: ConfigurationError) {
+        let count = error.issues.count
+        var text = "\(count) configuration problem\(count == 1 ? "" : "s"):\n"
+        for issue in error.issues { text += "  \(issue)\n" }
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}
+
+struct PrintConfig: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the effective configuration (file plus environment), secrets redacted."
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        do {
+            print(try await options.load().renderedYAML(), terminator: "")
+        } catch {
+            CheckConfig.report(error)
+            throw ExitCode.failure
+        }
+    }
+}
