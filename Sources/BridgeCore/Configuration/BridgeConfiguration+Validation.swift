@@ -108,6 +108,11 @@ extension BridgeConfiguration {
             "buffer.max_bytes",
             "must be at least twice influxdb.max_batch_bytes, so intake can go on while a batch is written"
         )
+        require(
+            buffer.maxBytes >= 4 * mapping.maxPayloadBytes,
+            "buffer.max_bytes",
+            "must be at least four times mapping.max_payload_bytes, so a largest message always fits"
+        )
         require(logging.summaryInterval, in: .seconds(1)...Duration.seconds(3600), "logging.summary_interval")
         require(shutdown.drain, in: .zero...Duration.seconds(600), "shutdown.drain")
 

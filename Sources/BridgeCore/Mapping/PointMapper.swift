@@ -95,17 +95,26 @@ public struct PointMapper: Sendable {
             guard let deviceTime = Self.timestamp(member.value) else { return .refused(.invalidTimestamp) }
             timestamp = deviceTime
         }
+        // Keys as they will be written: distinct JSON keys can become one line-protocol key
+        // (`"a\n"` and `"a\t"` are both `a_`), and a duplicate field is refused by some servers.
+        let keys = members.map { LineProtocolWriter.sanitized($0.key) }
         var skipped = 0
         let result = writePoint(topic: topic, timestamp: timestamp, into: &writer) { writer in
             for (index, member) in members.enumerated() {
-                guard !timestampKeys.contains(member.key), !member.key.isEmpty else { continue }
+                let key = keys[index]
+                guard !timestampKeys.contains(member.key), !key.isEmpty else { continue }
                 // The last of duplicate keys wins, as in most JSON readers.
-                guard !members[(index + 1)...].contains(where: { $0.key == member.key }) else { continue }
+                guard !keys[(index + 1)...].contains(key) else { continue }
+                // A payload key never shadows a tag from the topic (`device_id` stays the topic's).
+                guard !match.tags.contains(where: { $0.key == key }) else {
+                    skipped += 1
+                    continue
+                }
                 switch member.value {
                 case .number(let number) where number.double.isFinite:
-                    writer.appendField(key: member.key.utf8, value: .float(number.double))
+                    writer.appendField(key: key.utf8, value: .float(number.double))
                 case .bool(let flag):
-                    writer.appendField(key: member.key.utf8, value: .boolean(flag))
+                    writer.appendField(key: key.utf8, value: .boolean(flag))
                 case .number, .string, .null, .array, .object:
                     skipped += 1
                 }

@@ -49,6 +49,17 @@ public struct LineProtocolWriter: Sendable {
         !identifier.isEmpty
     }
 
+    /// The identifier as the writer stores it (before escaping): control characters and `\`
+    /// become `_`. Two keys that differ only there are the same key on the wire.
+    public static func sanitized(_ identifier: String) -> String {
+        guard identifier.utf8.contains(where: needsReplacing) else { return identifier }
+        return String(decoding: identifier.utf8.map { needsReplacing($0) ? UInt8(ascii: "_") : $0 }, as: UTF8.self)
+    }
+
+    private static func needsReplacing(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == 0x7F || byte == UInt8(ascii: "\\")
+    }
+
     // MARK: - Points
 
     /// Starts a point with its measurement.
@@ -114,7 +125,7 @@ public struct LineProtocolWriter: Sendable {
 
     private mutating func appendIdentifierByte(_ byte: UInt8, escapingEquals: Bool) {
         switch byte {
-        case 0..<0x20, 0x7F, UInt8(ascii: "\\"):
+        case _ where Self.needsReplacing(byte):
             bytes.append(UInt8(ascii: "_"))
         case UInt8(ascii: ","), UInt8(ascii: " "):
             bytes.append(UInt8(ascii: "\\"))
