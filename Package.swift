@@ -76,10 +76,19 @@ let package = Package(
         // MARK: - Tests
         .target(
             name: "BridgeTestSupport",
-            dependencies: ["BridgeCore", "CZlib"],
+            dependencies: ["CZlib"],
             path: "Tests/BridgeTestSupport"
         ),
-        .testTarget(name: "BridgeCoreTests", dependencies: ["BridgeCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "BridgeCoreTests", dependencies: ["BridgeCore"]),
+        .testTarget(
+            name: "BridgeTests",
+            dependencies: [
+                "Bridge",
+                "BridgeCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "CurlTests", dependencies: ["Curl", "BridgeTestSupport"]),
         .testTarget(
             name: "BridgeIntegrationTests",

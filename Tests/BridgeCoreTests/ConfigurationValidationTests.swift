@@ -35,10 +35,6 @@ import Testing
             c.influxdb.api = .v3
             c.influxdb.database = ""
         }),
-        ("influxdb.token_file", { @Sendable (c: inout BridgeConfiguration) in
-            c.influxdb.token = Secret("t")
-            c.influxdb.tokenFile = "/x"
-        }),
         ("influxdb.flush_interval", { @Sendable (c: inout BridgeConfiguration) in c.influxdb.flushInterval = .milliseconds(10) }),
         ("buffer.max_bytes", { @Sendable (c: inout BridgeConfiguration) in c.buffer.maxBytes = 4 * 1024 * 1024 }),
         ("mapping.max_payload_bytes", { @Sendable (c: inout BridgeConfiguration) in c.mapping.maxPayloadBytes = 0 }),

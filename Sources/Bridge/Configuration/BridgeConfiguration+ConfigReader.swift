@@ -123,12 +123,19 @@ extension BridgeConfiguration {
             else { return nil }
             return contents(of: path, key: "$CREDENTIALS_DIRECTORY/\(name)")
         }
+        // Checked here rather than in validate(): once read, the file's secret is the value.
         if let path = influxdb.tokenFile {
+            if influxdb.token != nil {
+                source.issue("influxdb.token_file", "set either influxdb.token or influxdb.token_file, not both")
+            }
             influxdb.token = contents(of: path, key: "influxdb.token_file")
         } else if influxdb.token == nil {
             influxdb.token = credential("influx-token")
         }
         if let path = mqtt.passwordFile {
+            if mqtt.password != nil {
+                source.issue("mqtt.password_file", "set either mqtt.password or mqtt.password_file, not both")
+            }
             mqtt.password = contents(of: path, key: "mqtt.password_file")
         } else if mqtt.password == nil {
             mqtt.password = credential("mqtt-password")

@@ -115,7 +115,7 @@ final class BatchWriter {
             "InfluxDB write failed; the batch is kept and retried.",
             metadata: [
                 "influx.status": "\(status)", "influx.message": "\(message.prefix(1024))", "batch.size": "\(points)",
-                "buffer.points": "\(held)", "retry.delay": "\(configuration.flushInterval)",
+                "buffer.points": "\(held)", "retry.delay": "\(ConfigDuration.format(configuration.flushInterval))",
                 "log.suppressed": "\(suppressed)",
             ]
         )
@@ -135,7 +135,7 @@ final class BatchWriter {
             BridgeCounters.add(left, to: counters.pointsDropped)
             logger.error(
                 "Stopped before InfluxDB accepted every point; the rest are dropped.",
-                metadata: ["points.dropped": "\(left)", "shutdown.drain": "\(drain)"]
+                metadata: ["points.dropped": "\(left)", "shutdown.drain": "\(ConfigDuration.format(drain))"]
             )
         }
     }

@@ -157,7 +157,7 @@ final class MQTTIntake {
             "Cannot connect to the MQTT broker.",
             metadata: [
                 "mqtt.host": "\(configuration.mqtt.host)", "mqtt.port": "\(configuration.mqtt.port)",
-                "error": "\(error)", "retry.delay": "\(delay)", "attempts": "\(connectFailures)",
+                "error": "\(error)", "retry.delay": "\(ConfigDuration.format(delay))", "attempts": "\(connectFailures)",
             ]
         )
     }

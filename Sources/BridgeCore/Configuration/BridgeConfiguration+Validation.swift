@@ -27,11 +27,6 @@ extension BridgeConfiguration {
             "mqtt.username",
             "must be set when a password is given (MQTT 3.1.1 has no password without a username)"
         )
-        require(
-            mqtt.password == nil || mqtt.passwordFile == nil,
-            "mqtt.password_file",
-            "set either mqtt.password or mqtt.password_file, not both"
-        )
         require(mqtt.keepalive, in: .seconds(5)...Duration.seconds(65535), "mqtt.keepalive")
         require((0...2).contains(mqtt.qos), "mqtt.qos", "must be 0, 1 or 2")
         require(!mqtt.topics.isEmpty, "mqtt.topics", "must name at least one topic filter")
@@ -76,11 +71,6 @@ extension BridgeConfiguration {
             require(!influxdb.bucket.isEmpty, "influxdb.bucket", "must be set for api v2")
             require(!influxdb.org.isEmpty, "influxdb.org", "must be set for api v2")
         }
-        require(
-            influxdb.token == nil || influxdb.tokenFile == nil,
-            "influxdb.token_file",
-            "set either influxdb.token or influxdb.token_file, not both"
-        )
         require(
             influxdb.password == nil || influxdb.username != nil,
             "influxdb.username",

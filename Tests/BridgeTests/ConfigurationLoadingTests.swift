@@ -1,0 +1,149 @@
+// iotflow-bridge: reading the YAML file, environment overrides, secrets and print-config.
+// SPDX-License-Identifier: Apache-2.0
+
+import Bridge
+import BridgeCore
+import Foundation
+import Testing
+
+/// Writes `text` to a temporary file and returns its path.
+private func temporaryFile(_ text: String, name: String = "bridge.yaml") throws -> String {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("iotflow-config-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let url = directory.appendingPathComponent(name)
+    try text.write(to: url, atomically: true, encoding: .utf8)
+    return url.path
+}
+
+private let samplePath = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("etc/iotflow-bridge.yaml").path
+
+@Suite struct ConfigurationLoadingTests {
+    @Test func sampleFileEqualsTheBuiltInDefaults() async throws {
+        let configuration = try await BridgeConfiguration.load(filePath: samplePath, environment: [:])
+        #expect(configuration == BridgeConfiguration())
+    }
+
+    @Test func sampleFileNamesEveryKeyPrintConfigPrints() throws {
+        // print-config lists every key (unset ones as comments); the sample must document each.
+        let sample = try String(contentsOfFile: samplePath, encoding: .utf8)
+        var section = ""
+        for line in BridgeConfiguration().renderedYAML().split(separator: "\n") {
+            if !line.hasPrefix(" ") {
+                section = String(line)
+                #expect(sample.contains("\n\(section)\n"), "section \(section)")
+                continue
+            }
+            let key = line.trimmingCharacters(in: .whitespaces).drop { $0 == "#" || $0 == " " }.prefix { $0 != ":" }
+            #expect(sample.contains("  \(key):") || sample.contains("  # \(key):"), "\(section) \(key)")
+        }
+    }
+
+    @Test func environmentOverridesTheFileWithTheNamesDeploymentsUse() async throws {
+        let file = try temporaryFile("influxdb:\n  url: http://file:8086\n  batch_size: 100\nmqtt:\n  port: 1884\n")
+        let configuration = try await BridgeConfiguration.load(
+            filePath: file,
+            environment: [
+                "INFLUXDB_URL": "http://env:8086", "INFLUXDB_TOKEN": "tok", "INFLUXDB_ORG": "o",
+                "INFLUXDB_BUCKET": "b", "INFLUXDB_TIMEOUT": "5000", "INFLUXDB_BATCH_SIZE": "250",
+                "INFLUXDB_FLUSH_INTERVAL": "2500", "INFLUXDB_API": "v1", "INFLUXDB_DATABASE": "db",
+                "MQTT_HOST": "broker", "MQTT_USERNAME": "u", "MQTT_PASSWORD": "p", "MQTT_CLIENT_ID": "c",
+                "MQTT_TOPICS": "a/+, b/#", "MQTT_QOS": "0",
+            ]
+        )
+        #expect(configuration.influxdb.url == "http://env:8086")
+        #expect(configuration.influxdb.token == Secret("tok"))
+        #expect(configuration.influxdb.org == "o" && configuration.influxdb.bucket == "b")
+        #expect(configuration.influxdb.timeout == .seconds(5))
+        #expect(configuration.influxdb.batchSize == 250)
+        #expect(configuration.influxdb.flushInterval == .milliseconds(2500))
+        #expect(configuration.influxdb.api == .v1 && configuration.influxdb.database == "db")
+        #expect(configuration.mqtt.host == "broker" && configuration.mqtt.port == 1884)
+        #expect(configuration.mqtt.username == "u" && configuration.mqtt.password == Secret("p"))
+        #expect(configuration.mqtt.clientID == "c" && configuration.mqtt.qos == 0)
+        #expect(configuration.mqtt.topics == ["a/+", "b/#"])
+    }
+
+    @Test func influxDB3VariablesSelectV3UnlessTheAPIIsGiven() async throws {
+        let v3 = try await BridgeConfiguration.load(
+            filePath: nil,
+            environment: ["INFLUXDB3_HOST": "http://v3:8181", "INFLUXDB3_DATABASE": "d3", "INFLUXDB3_TOKEN": "t3"]
+        )
+        #expect(v3.influxdb.api == .v3 && v3.influxdb.url == "http://v3:8181")
+        #expect(v3.influxdb.database == "d3" && v3.influxdb.token == Secret("t3"))
+        let pinned = try await BridgeConfiguration.load(
+            filePath: nil,
+            environment: ["INFLUXDB3_HOST": "http://v3:8181", "INFLUXDB_API": "v2"]
+        )
+        #expect(pinned.influxdb.api == .v2)
+    }
+
+    @Test func reportsEveryMistakeInAFileNamingTheKey() async throws {
+        let file = try temporaryFile(
+            """
+            mqtt:
+              qos: 5
+            influxdb:
+              batch_size: lots
+              flush_intervall: 1s
+            """
+        )
+        let error = await #expect(throws: ConfigurationError.self) {
+            try await BridgeConfiguration.load(filePath: file, environment: [:])
+        }
+        #expect(error?.issues.map(\.key).sorted() == ["influxdb.batch_size", "influxdb.flush_intervall", "mqtt.qos"])
+    }
+
+    @Test func unreadableFileIsAnIssueNotACrash() async throws {
+        let error = await #expect(throws: ConfigurationError.self) {
+            try await BridgeConfiguration.load(filePath: "/nonexistent/bridge.yaml", environment: [:])
+        }
+        #expect(error?.issues.first?.key == "/nonexistent/bridge.yaml")
+    }
+
+    @Test func tokensComeFromFilesAndSystemdCredentials() async throws {
+        let tokenFile = try temporaryFile("from-file\n", name: "token")
+        let fromFile = try await BridgeConfiguration.load(
+            filePath: nil,
+            environment: ["INFLUXDB_TOKEN_FILE": tokenFile]
+        )
+        #expect(fromFile.influxdb.token == Secret("from-file"))
+
+        let credential = try temporaryFile("from-credential\n", name: "influx-token")
+        let directory = URL(fileURLWithPath: credential).deletingLastPathComponent().path
+        let fromCredential = try await BridgeConfiguration.load(
+            filePath: nil,
+            environment: ["CREDENTIALS_DIRECTORY": directory]
+        )
+        #expect(fromCredential.influxdb.token == Secret("from-credential"))
+
+        let missing = await #expect(throws: ConfigurationError.self) {
+            try await BridgeConfiguration.load(filePath: nil, environment: ["INFLUXDB_TOKEN_FILE": "/nonexistent"])
+        }
+        #expect(missing?.issues.map(\.key) == ["influxdb.token_file"])
+
+        let both = await #expect(throws: ConfigurationError.self) {
+            try await BridgeConfiguration.load(
+                filePath: nil,
+                environment: ["INFLUXDB_TOKEN_FILE": tokenFile, "INFLUXDB_TOKEN": "t"]
+            )
+        }
+        #expect(both?.issues.map(\.key) == ["influxdb.token_file"])
+    }
+
+    @Test func printedConfigurationNeverShowsSecretsAndReadsBack() async throws {
+        let configuration = try await BridgeConfiguration.load(
+            filePath: nil,
+            environment: ["INFLUXDB_TOKEN": "super-secret-token", "MQTT_USERNAME": "u", "MQTT_PASSWORD": "hunter2"]
+        )
+        let printed = configuration.renderedYAML()
+        #expect(!printed.contains("super-secret-token") && !printed.contains("hunter2"))
+        #expect(printed.contains("token: \"<redacted>\""))
+        var expected = configuration
+        expected.influxdb.token = Secret("<redacted>")
+        expected.mqtt.password = Secret("<redacted>")
+        let reread = try await BridgeConfiguration.load(filePath: try temporaryFile(printed), environment: [:])
+        #expect(reread == expected)
+    }
+}

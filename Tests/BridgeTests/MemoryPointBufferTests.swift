@@ -1,0 +1,50 @@
+// iotflow-bridge: the in-memory buffer's waits and room accounting.
+// SPDX-License-Identifier: Apache-2.0
+
+import Bridge
+import Testing
+
+private func append(_ buffer: MemoryPointBuffer, _ line: String, waiting: Duration = .zero) -> Bool {
+    let bytes = Array(line.utf8)
+    let lengths = [UInt32(bytes.count)]
+    return bytes.withUnsafeBufferPointer { b in
+        lengths.withUnsafeBufferPointer { buffer.append(lines: b, lineLengths: $0, waitingUpTo: waiting) }
+    }
+}
+
+@Suite struct MemoryPointBufferTests {
+    @Test func batchStaysUntilRemoved() {
+        let buffer = MemoryPointBuffer(capacityBytes: 1024)
+        #expect(append(buffer, "m v=1 1\n") && append(buffer, "m v=2 2\n"))
+        var body: [UInt8] = []
+        let batch = buffer.peekBatch(maxPoints: 10, maxBytes: 1024, into: &body)
+        #expect(batch.points == 2 && String(decoding: body, as: UTF8.self) == "m v=1 1\nm v=2 2\n")
+        #expect(buffer.occupancy.points == 2)
+        buffer.removeBatch(points: batch.points, bytes: batch.bytes)
+        #expect(buffer.occupancy == (0, 0))
+    }
+
+    @Test func fullBufferRefusesUntilRoomOrInterrupt() async {
+        let buffer = MemoryPointBuffer(capacityBytes: 10)
+        #expect(append(buffer, "m v=1 1\n"))
+        #expect(!buffer.hasRoom(forBytes: 8))
+        #expect(!append(buffer, "m v=2 2\n"))
+        // A waiting append completes as soon as the writer removes the batch.
+        async let waited = append(buffer, "m v=2 2\n", waiting: .seconds(30))
+        buffer.removeBatch(points: 1, bytes: 8)
+        #expect(await waited)
+        buffer.interruptAppends()
+        #expect(!append(buffer, "m v=3 3\n", waiting: .seconds(30)))
+    }
+
+    @Test func waitForPointsReturnsWhenEnoughArriveOrInterrupted() async {
+        let buffer = MemoryPointBuffer(capacityBytes: 1024)
+        async let held = buffer.waitForPoints(atLeast: 2, until: .now + .seconds(30))
+        _ = append(buffer, "m v=1 1\n")
+        _ = append(buffer, "m v=2 2\n")
+        #expect(await held == 2)
+        #expect(buffer.waitForPoints(atLeast: 5, until: .now + .milliseconds(20)) == 2)
+        buffer.interruptWaits()
+        #expect(buffer.waitForPoints(atLeast: 5, until: .now + .seconds(30)) == 2)
+    }
+}
