@@ -1,0 +1,36 @@
+// iotflow-bridge: MQTT → bridge → real VictoriaMetrics over /api/v2/write.
+// SPDX-License-Identifier: Apache-2.0
+
+import Bridge
+import BridgeCore
+import BridgeTestSupport
+import Foundation
+import InMemoryLogging
+import Logging
+import Testing
+
+@Suite(.requiresRealServers, .serialized, .timeLimit(.minutes(5)))
+struct VictoriaMetricsEndToEndTests {
+    @Test func twentyThousandMessagesLandThroughTheV2API() async throws {
+        try Integration.requireServers()
+        let broker = try MosquittoBroker()
+        try await broker.start()
+        let victoria = try VictoriaMetricsServer()
+        try await victoria.start()
+        let influx = InfluxConfiguration(api: .v2, url: victoria.baseURL.absoluteString, org: "iotflow", bucket: "telemetry")
+        let bridge = try await BridgeUnderTest(testConfiguration(brokerPort: broker.port, influx: influx))
+
+        try await publish(port: broker.port, devices: 200, count: 20_000)
+        try await eventually("20,000 points written") { bridge.counters.pointsWritten == 20_000 }
+        try await bridge.stop()
+
+        try await victoria.forceFlush()
+        // VictoriaMetrics stores each field as its own series, <measurement>_<field>, per device.
+        let series = try await victoria.export(match: "{__name__=\"environment_seq\"}")
+        #expect(series.count == 200)
+        let sequenceNumbers = Set(series.flatMap(\.values))
+        #expect(sequenceNumbers.count == 20_000 && sequenceNumbers.min() == 0 && sequenceNumbers.max() == 19_999)
+        #expect(series.allSatisfy { $0.metric["device_id"]?.hasPrefix("dev-") == true })
+        #expect(bridge.counters.writeErrors == 0)
+    }
+}
