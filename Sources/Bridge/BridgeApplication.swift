@@ -35,7 +35,8 @@ public final class BridgeApplication: Sendable {
             buffer: buffer,
             counters: counters,
             makeTransport: dryRun
-                ? { @Sendable in StandardOutputTransport() } : { @Sendable in try CurlInfluxTransport(configuration: influx) },
+                ? { @Sendable in StandardOutputTransport() }
+                : { @Sendable in try CurlInfluxTransport(configuration: influx) },
             logger: logger
         )
         summary = SummaryService(
@@ -61,7 +62,8 @@ public final class BridgeApplication: Sendable {
             logger: logger
         )
         // The writer may take `shutdown.drain` plus one request timeout; past that, cancel.
-        group.maximumGracefulShutdownDuration = configuration.shutdown.drain + configuration.influxdb.timeout + .seconds(5)
+        group.maximumGracefulShutdownDuration =
+            configuration.shutdown.drain + configuration.influxdb.timeout + .seconds(5)
         return ServiceGroup(configuration: group)
     }
 

@@ -29,7 +29,10 @@ public final class CurlEasyHandle {
         // uses the threaded resolver, so timeouts still work without them.
         try check(CCurl_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1), "CURLOPT_NOSIGNAL")
         try check(CCurl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), "CURLOPT_ERRORBUFFER")
-        try check(CCurl_easy_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION, curlWriteTrampoline), "CURLOPT_WRITEFUNCTION")
+        try check(
+            CCurl_easy_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION, curlWriteTrampoline),
+            "CURLOPT_WRITEFUNCTION"
+        )
         try check(
             CCurl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, Unmanaged.passUnretained(self).toOpaque()),
             "CURLOPT_WRITEDATA"
@@ -64,7 +67,10 @@ public final class CurlEasyHandle {
 
         try check(CCurl_easy_setopt_string(handle, CURLOPT_URL, url), "CURLOPT_URL")
         try check(CCurl_easy_setopt_pointer(handle, CURLOPT_HTTPHEADER, list), "CURLOPT_HTTPHEADER")
-        try check(CCurl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(timeout.wholeMilliseconds)), "CURLOPT_TIMEOUT_MS")
+        try check(
+            CCurl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(timeout.wholeMilliseconds)),
+            "CURLOPT_TIMEOUT_MS"
+        )
         try check(
             CCurl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeout.wholeMilliseconds)),
             "CURLOPT_CONNECTTIMEOUT_MS"
@@ -73,7 +79,11 @@ public final class CurlEasyHandle {
             // POSTFIELDS is not copied: `bytes` stays valid until curl_easy_perform returns.
             var result = CCurl_easy_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bytes.count))
             guard result == CURLE_OK else { return result }
-            result = CCurl_easy_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
+            result = CCurl_easy_setopt_pointer(
+                handle,
+                CURLOPT_POSTFIELDS,
+                UnsafeMutableRawPointer(mutating: bytes.baseAddress)
+            )
             guard result == CURLE_OK else { return result }
             return curl_easy_perform(handle)
         }
@@ -87,7 +97,11 @@ public final class CurlEasyHandle {
         try check(CCurl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status), "CURLINFO_RESPONSE_CODE")
         var retryAfter: curl_off_t = 0
         try check(CCurl_easy_getinfo_off_t(handle, CURLINFO_RETRY_AFTER, &retryAfter), "CURLINFO_RETRY_AFTER")
-        return HTTPResponse(status: status, body: responseBody, retryAfterSeconds: retryAfter > 0 ? Int(retryAfter) : nil)
+        return HTTPResponse(
+            status: status,
+            body: responseBody,
+            retryAfterSeconds: retryAfter > 0 ? Int(retryAfter) : nil
+        )
     }
 
     fileprivate func receive(_ data: UnsafeRawBufferPointer) {

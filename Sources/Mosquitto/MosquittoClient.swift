@@ -189,7 +189,8 @@ extension MosquittoClient: Sendable {}
 private func client(_ context: UnsafeMutableRawPointer?) -> MosquittoClient {
     // The user pointer is set in init before any callback can run, and the handle dies with
     // the client, so it is never nil or dangling here.
-    Unmanaged<MosquittoClient>.fromOpaque(context!).takeUnretainedValue()
+    guard let context else { preconditionFailure("libmosquitto called back without the client's user pointer") }
+    return Unmanaged<MosquittoClient>.fromOpaque(context).takeUnretainedValue()
 }
 
 private func mosquittoConnectTrampoline(

@@ -23,22 +23,36 @@ import Testing
         }
     }
 
-    @Test(arguments: [
-        ("mqtt.client_id", { @Sendable (c: inout BridgeConfiguration) in c.mqtt.clientID = "" }),
-        ("mqtt.username", { @Sendable (c: inout BridgeConfiguration) in c.mqtt.password = Secret("p") }),
-        ("mqtt.topics", { @Sendable (c: inout BridgeConfiguration) in c.mqtt.topics = ["a/#/b"] }),
-        ("mqtt.keepalive", { @Sendable (c: inout BridgeConfiguration) in c.mqtt.keepalive = .seconds(1) }),
-        ("mqtt.reconnect_max", { @Sendable (c: inout BridgeConfiguration) in c.mqtt.reconnectMax = .milliseconds(500) }),
-        ("influxdb.url", { @Sendable (c: inout BridgeConfiguration) in c.influxdb.url = "ftp://x" }),
-        ("influxdb.bucket", { @Sendable (c: inout BridgeConfiguration) in c.influxdb.bucket = "" }),
-        ("influxdb.database", { @Sendable (c: inout BridgeConfiguration) in
-            c.influxdb.api = .v3
-            c.influxdb.database = ""
-        }),
-        ("influxdb.flush_interval", { @Sendable (c: inout BridgeConfiguration) in c.influxdb.flushInterval = .milliseconds(10) }),
-        ("buffer.max_bytes", { @Sendable (c: inout BridgeConfiguration) in c.buffer.maxBytes = 4 * 1024 * 1024 }),
-        ("mapping.max_payload_bytes", { @Sendable (c: inout BridgeConfiguration) in c.mapping.maxPayloadBytes = 0 }),
-    ] as [(String, @Sendable (inout BridgeConfiguration) -> Void)])
+    @Test(
+        arguments: [
+            ("mqtt.client_id", { @Sendable (c: inout BridgeConfiguration) in c.mqtt.clientID = "" }),
+            ("mqtt.username", { @Sendable (c: inout BridgeConfiguration) in c.mqtt.password = Secret("p") }),
+            ("mqtt.topics", { @Sendable (c: inout BridgeConfiguration) in c.mqtt.topics = ["a/#/b"] }),
+            ("mqtt.keepalive", { @Sendable (c: inout BridgeConfiguration) in c.mqtt.keepalive = .seconds(1) }),
+            (
+                "mqtt.reconnect_max",
+                { @Sendable (c: inout BridgeConfiguration) in c.mqtt.reconnectMax = .milliseconds(500) }
+            ),
+            ("influxdb.url", { @Sendable (c: inout BridgeConfiguration) in c.influxdb.url = "ftp://x" }),
+            ("influxdb.bucket", { @Sendable (c: inout BridgeConfiguration) in c.influxdb.bucket = "" }),
+            (
+                "influxdb.database",
+                { @Sendable (c: inout BridgeConfiguration) in
+                    c.influxdb.api = .v3
+                    c.influxdb.database = ""
+                }
+            ),
+            (
+                "influxdb.flush_interval",
+                { @Sendable (c: inout BridgeConfiguration) in c.influxdb.flushInterval = .milliseconds(10) }
+            ),
+            ("buffer.max_bytes", { @Sendable (c: inout BridgeConfiguration) in c.buffer.maxBytes = 4 * 1024 * 1024 }),
+            (
+                "mapping.max_payload_bytes",
+                { @Sendable (c: inout BridgeConfiguration) in c.mapping.maxPayloadBytes = 0 }
+            ),
+        ] as [(String, @Sendable (inout BridgeConfiguration) -> Void)]
+    )
     func refusesInvalidValue(key: String, change: @Sendable (inout BridgeConfiguration) -> Void) {
         var configuration = BridgeConfiguration()
         change(&configuration)

@@ -6,11 +6,18 @@ import Testing
 
 @Suite struct JSONParserTests {
     @Test func integersAreExactAndOthersAreDoubles() throws {
-        let value = try JSONParser().parse(Array(#"[0, -0, 1735732800123456789, -9223372036854775808, 9223372036854775808, 1.25, 2e2]"#.utf8))
-        guard case .array(let items) = value else { Issue.record("not an array"); return }
+        let value = try JSONParser().parse(
+            Array(#"[0, -0, 1735732800123456789, -9223372036854775808, 9223372036854775808, 1.25, 2e2]"#.utf8)
+        )
+        guard case .array(let items) = value else {
+            Issue.record("not an array")
+            return
+        }
         let numbers = items.compactMap { item -> JSONNumber? in if case .number(let n) = item { n } else { nil } }
         #expect(numbers.map(\.exactInteger) == [0, 0, 1_735_732_800_123_456_789, .min, nil, nil, nil])
-        #expect(numbers[4].double == 9_223_372_036_854_775_808.0 && numbers[5].double == 1.25 && numbers[6].double == 200)
+        #expect(
+            numbers[4].double == 9_223_372_036_854_775_808.0 && numbers[5].double == 1.25 && numbers[6].double == 200
+        )
     }
 
     @Test func keepsMemberOrderAndDuplicates() throws {
@@ -24,7 +31,9 @@ import Testing
     }
 
     @Test func rejectsInvalidUTF8InStrings() {
-        #expect(throws: JSONParsingError.invalidUTF8(offset: 2)) { try JSONParser().parse([0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D]) }
+        #expect(throws: JSONParsingError.invalidUTF8(offset: 2)) {
+            try JSONParser().parse([0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D])
+        }
     }
 }
 
@@ -41,8 +50,10 @@ import Testing
         #expect(Timestamp.nanoseconds(rfc3339: text) == nanoseconds)
     }
 
-    @Test(arguments: ["2024-13-01T00:00:00Z", "2023-02-29T00:00:00Z", "2024-01-01T24:00:00Z", "2024-01-01T00:00Z",
-        "2024-01-01T00:00:00.Z", "2024-01-01T00:00:00+0200", "2262-04-12T00:00:00Z", "x"])
+    @Test(arguments: [
+        "2024-13-01T00:00:00Z", "2023-02-29T00:00:00Z", "2024-01-01T24:00:00Z", "2024-01-01T00:00Z",
+        "2024-01-01T00:00:00.Z", "2024-01-01T00:00:00+0200", "2262-04-12T00:00:00Z", "x",
+    ])
     func refusesInvalidRFC3339(text: String) {
         #expect(Timestamp.nanoseconds(rfc3339: text) == nil)
     }
@@ -54,7 +65,9 @@ import Testing
     }
 
     @Test func epochUnitsAreToldApartByMagnitude() {
-        func ns(_ value: Int64) -> Int64? { Timestamp.nanoseconds(epoch: JSONNumber(double: Double(value), exactInteger: value)) }
+        func ns(_ value: Int64) -> Int64? {
+            Timestamp.nanoseconds(epoch: JSONNumber(double: Double(value), exactInteger: value))
+        }
         #expect(ns(1_735_732_800) == 1_735_732_800_000_000_000)
         #expect(ns(1_735_732_800_000) == 1_735_732_800_000_000_000)
         #expect(ns(1_735_732_800_000_000) == 1_735_732_800_000_000_000)
@@ -81,7 +94,9 @@ import Testing
     private func append(_ ring: inout PointRing, _ lines: [String]) -> Bool {
         let bytes = Array(lines.joined().utf8)
         let lengths = lines.map { UInt32($0.utf8.count) }
-        return bytes.withUnsafeBufferPointer { b in lengths.withUnsafeBufferPointer { ring.append(lines: b, lineLengths: $0) } }
+        return bytes.withUnsafeBufferPointer { b in
+            lengths.withUnsafeBufferPointer { ring.append(lines: b, lineLengths: $0) }
+        }
     }
 
     private func front(_ ring: PointRing, maxPoints: Int, maxBytes: Int) -> String {
@@ -118,7 +133,8 @@ import Testing
 
 @Suite struct WriteOutcomeTests {
     @Test(arguments: [
-        (Int?(204), WriteOutcome.accepted), (200, .accepted), (400, .rejected(status: 400)), (422, .rejected(status: 422)),
+        (Int?(204), WriteOutcome.accepted), (200, .accepted), (400, .rejected(status: 400)),
+        (422, .rejected(status: 422)),
         (401, .configurationError(status: 401)), (403, .configurationError(status: 403)),
         (404, .configurationError(status: 404)), (408, .retryable(status: 408)), (413, .retryable(status: 413)),
         (429, .retryable(status: 429)), (500, .retryable(status: 500)), (503, .retryable(status: 503)),
@@ -133,8 +149,13 @@ import Testing
     @Test func v1UsesDatabaseRetentionPolicyAndBasicAuth() {
         let endpoint = InfluxEndpoint(
             configuration: InfluxConfiguration(
-                api: .v1, url: "http://db:8086/", database: "iot data", retentionPolicy: "a&b",
-                username: "u", password: Secret("p:w"), gzip: false
+                api: .v1,
+                url: "http://db:8086/",
+                database: "iot data",
+                retentionPolicy: "a&b",
+                username: "u",
+                password: Secret("p:w"),
+                gzip: false
             )
         )
         #expect(endpoint.url == "http://db:8086/write?db=iot%20data&rp=a%26b&precision=ns")
@@ -142,21 +163,29 @@ import Testing
     }
 
     @Test func v2UsesOrgBucketAndToken() {
-        let endpoint = InfluxEndpoint(configuration: InfluxConfiguration(api: .v2, org: "o", bucket: "b", token: Secret("t")))
+        let endpoint = InfluxEndpoint(
+            configuration: InfluxConfiguration(api: .v2, org: "o", bucket: "b", token: Secret("t"))
+        )
         #expect(endpoint.url == "http://127.0.0.1:8086/api/v2/write?org=o&bucket=b&precision=ns")
-        #expect(endpoint.headers.contains("Authorization: Token t") && endpoint.headers.contains("Content-Encoding: gzip"))
+        #expect(
+            endpoint.headers.contains("Authorization: Token t") && endpoint.headers.contains("Content-Encoding: gzip")
+        )
     }
 
     @Test func v3UsesBearer() {
-        let endpoint = InfluxEndpoint(configuration: InfluxConfiguration(api: .v3, url: "https://h", database: "d", token: Secret("t")))
+        let endpoint = InfluxEndpoint(
+            configuration: InfluxConfiguration(api: .v3, url: "https://h", database: "d", token: Secret("t"))
+        )
         #expect(endpoint.url == "https://h/api/v3/write_lp?db=d&precision=ns&accept_partial=true")
         #expect(endpoint.headers.contains("Authorization: Bearer t"))
     }
 }
 
 @Suite struct SmallPieceTests {
-    @Test(arguments: [("10s", Duration.seconds(10)), ("250ms", .milliseconds(250)), ("5000", .seconds(5)),
-        (" 5m ", .seconds(300)), ("1h", .seconds(3600))])
+    @Test(arguments: [
+        ("10s", Duration.seconds(10)), ("250ms", .milliseconds(250)), ("5000", .seconds(5)),
+        (" 5m ", .seconds(300)), ("1h", .seconds(3600)),
+    ])
     func parsesDurations(text: String, duration: Duration) {
         #expect(ConfigDuration.parse(text) == duration)
     }
@@ -167,8 +196,10 @@ import Testing
     }
 
     @Test func formatsDurationsShortest() {
-        #expect([Duration.seconds(10), .milliseconds(1500), .seconds(120), .seconds(7200), .zero].map(ConfigDuration.format)
-            == ["10s", "1500ms", "2m", "2h", "0s"])
+        #expect(
+            [Duration.seconds(10), .milliseconds(1500), .seconds(120), .seconds(7200), .zero].map(ConfigDuration.format)
+                == ["10s", "1500ms", "2m", "2h", "0s"]
+        )
     }
 
     @Test func rateLimiterAdmitsABurstPerWindowAndReportsSuppressed() {
@@ -180,8 +211,10 @@ import Testing
         #expect(later.admitted && later.suppressedBefore == 3)
     }
 
-    @Test(arguments: [("$share/g/iotflow/+/x", true), ("a/#", true), ("+", true), ("a/#/b", false), ("a+/b", false),
-        ("$share//a", false), ("$share/g", false), ("", false)])
+    @Test(arguments: [
+        ("$share/g/iotflow/+/x", true), ("a/#", true), ("+", true), ("a/#/b", false), ("a+/b", false),
+        ("$share//a", false), ("$share/g", false), ("", false),
+    ])
     func checksTopicFilters(filter: String, valid: Bool) {
         #expect(TopicFilter.isValid(filter) == valid)
     }

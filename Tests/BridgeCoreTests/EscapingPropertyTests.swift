@@ -61,11 +61,16 @@ private struct SplitMix64: RandomNumberGenerator {
             let topic = "iotflow/devices/\(device)/telemetry/\(measurement)"
             writer.removeAll()
             let result = Array(topic.utf8).withUnsafeBytes { t in
-                Array(payload.utf8).withUnsafeBytes { p in mapper.map(topic: t, payload: p, receivedAt: 7, into: &writer) }
+                Array(payload.utf8).withUnsafeBytes { p in
+                    mapper.map(topic: t, payload: p, receivedAt: 7, into: &writer)
+                }
             }
             let text = String(decoding: writer.bytes, as: UTF8.self)
             guard !Set(uniqueKeys.map(Self.sanitized)).subtracting(["device_id"]).isEmpty else { continue }
-            #expect(result == .mapped(points: 1, skippedFields: 0), "topic \(topic.debugDescription) payload \(payload)")
+            #expect(
+                result == .mapped(points: 1, skippedFields: 0),
+                "topic \(topic.debugDescription) payload \(payload)"
+            )
             let parsed = LineProtocolParser.parse(text)
             #expect(parsed?.count == 1, "\(text.debugDescription)")
             guard let point = parsed?.first else { continue }

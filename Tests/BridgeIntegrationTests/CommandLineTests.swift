@@ -23,7 +23,10 @@ struct CommandLineTests {
               flush_interval: soon
             """
         )
-        let (status, output) = try await runProgram(try Integration.product("iotflow-bridge"), ["check-config", "--config", file])
+        let (status, output) = try await runProgram(
+            try Integration.product("iotflow-bridge"),
+            ["check-config", "--config", file]
+        )
         #expect(status == 1)
         #expect(output.contains("3 configuration problems"))
         for key in ["mqtt.qos", "influxdb.api", "influxdb.flush_interval"] {
@@ -34,7 +37,10 @@ struct CommandLineTests {
     @Test func checkConfigAcceptsTheSampleFile() async throws {
         let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("etc/iotflow-bridge.yaml").path
-        let (status, output) = try await runProgram(try Integration.product("iotflow-bridge"), ["check-config", "-c", sample])
+        let (status, output) = try await runProgram(
+            try Integration.product("iotflow-bridge"),
+            ["check-config", "-c", sample]
+        )
         #expect(status == 0 && output.contains("configuration OK"), "\(output)")
     }
 
@@ -42,7 +48,9 @@ struct CommandLineTests {
         let (status, output) = try await runProgram(
             try Integration.product("iotflow-bridge"),
             ["print-config"],
-            environment: ["INFLUXDB_TOKEN": "tok-9f8e7d", "INFLUXDB_BATCH_SIZE": "1234", "INFLUXDB3_TOKEN": "v3-secret"]
+            environment: [
+                "INFLUXDB_TOKEN": "tok-9f8e7d", "INFLUXDB_BATCH_SIZE": "1234", "INFLUXDB3_TOKEN": "v3-secret",
+            ]
         )
         #expect(status == 0, "\(output)")
         #expect(output.contains("batch_size: 1234") && output.contains("token: \"<redacted>\""))

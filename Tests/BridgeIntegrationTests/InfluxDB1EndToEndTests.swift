@@ -46,7 +46,10 @@ struct InfluxDB1EndToEndTests {
         #expect(try await influx.count(measurement: "environment", field: "seq", database: database) == 20_000)
         let distinct = try await influx.query("SELECT COUNT(DISTINCT(seq)) FROM environment", database: database)
         #expect(distinct.first?.values.first?.last?.int == 20_000)
-        let devices = try await influx.query("SHOW TAG VALUES FROM environment WITH KEY = device_id", database: database)
+        let devices = try await influx.query(
+            "SHOW TAG VALUES FROM environment WITH KEY = device_id",
+            database: database
+        )
         #expect(devices.first?.values.count == 200)
         let types = try await influx.fieldTypes(measurement: "environment", database: database)
         #expect(!types.isEmpty && types.values.allSatisfy { $0 == "float" }, "\(types)")

@@ -21,7 +21,8 @@ enum Integration {
 
     /// In CI (`CI` set, as `.ci/run` has it) or under `scripts/test.sh` a missing server fails
     /// the suite instead of skipping it: a skipped integration suite must never look green there.
-    static let mustRun = ProcessInfo.processInfo.environment["CI"] != nil
+    static let mustRun =
+        ProcessInfo.processInfo.environment["CI"] != nil
         || ProcessInfo.processInfo.environment["IOTFLOW_REQUIRE_INTEGRATION"] != nil
 
     /// Fails the test when a server is missing where skipping is not allowed.
@@ -32,7 +33,8 @@ enum Integration {
     /// The directory holding the built products (`iotflow-bridge`, `iotflow-sim`): the test
     /// bundle is built next to them.
     static let productsDirectory: URL = {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: executable).deletingLastPathComponent()
     }()
 
@@ -65,7 +67,12 @@ func runProgram(
     timeout: Duration = .seconds(120)
 ) async throws -> (status: Int32, output: String) {
     let log = FileManager.default.temporaryDirectory.appendingPathComponent("iotflow-run-\(UUID().uuidString).log")
-    let process = try ManagedProcess(executable: executable, arguments: arguments, environment: environment, logURL: log)
+    let process = try ManagedProcess(
+        executable: executable,
+        arguments: arguments,
+        environment: environment,
+        logURL: log
+    )
     let deadline = ContinuousClock.now + timeout
     while process.isRunning {
         guard ContinuousClock.now < deadline else {
@@ -147,7 +154,11 @@ final class BridgeUnderTest: Sendable {
 }
 
 /// A configuration for tests: the given broker and target, fast flushes, quiet summary.
-func testConfiguration(brokerPort: UInt16, influx: InfluxConfiguration, clientID: String = "bridge-\(UUID().uuidString.prefix(8))")
+func testConfiguration(
+    brokerPort: UInt16,
+    influx: InfluxConfiguration,
+    clientID: String = "bridge-\(UUID().uuidString.prefix(8))"
+)
     -> BridgeConfiguration
 {
     var influx = influx
@@ -177,10 +188,11 @@ func publish(
     firstSeq: Int = 0,
     extra: [String] = []
 ) async throws {
-    let arguments = [
-        "publish", "--port", "\(port)", "--devices", "\(devices)", "--count", "\(count)", "--rate", "\(rate)",
-        "--qos", "1", "--first-seq", "\(firstSeq)",
-    ] + extra
+    let arguments =
+        [
+            "publish", "--port", "\(port)", "--devices", "\(devices)", "--count", "\(count)", "--rate", "\(rate)",
+            "--qos", "1", "--first-seq", "\(firstSeq)",
+        ] + extra
     let (status, output) = try await runProgram(try Integration.product("iotflow-sim"), arguments)
     try #require(status == 0, "iotflow-sim failed: \(output)")
     try #require(output.contains("published \(count) acknowledged \(count)"), "\(output)")

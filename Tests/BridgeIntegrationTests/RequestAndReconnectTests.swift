@@ -17,7 +17,12 @@ struct RequestAndReconnectTests {
         let broker = try MosquittoBroker()
         try await broker.start()
         let sink = try FakeInfluxServer()
-        var influx = InfluxConfiguration(api: .v3, url: sink.baseURL.absoluteString, database: "iot", token: Secret("t0k"))
+        var influx = InfluxConfiguration(
+            api: .v3,
+            url: sink.baseURL.absoluteString,
+            database: "iot",
+            token: Secret("t0k")
+        )
         influx.batchSize = 2
         let bridge = try await BridgeUnderTest(testConfiguration(brokerPort: broker.port, influx: influx))
 
@@ -84,7 +89,9 @@ struct RequestAndReconnectTests {
         try await publish(port: broker.port, devices: 2, count: 50)
         try await eventually("50 points written") { bridge.counters.pointsWritten == 50 }
         try await bridge.stop()
-        #expect(bridge.messages(atLeast: .warning).contains("Lost the MQTT connection.")
-            || bridge.messages(atLeast: .warning).contains("Disconnected from the MQTT broker."))
+        #expect(
+            bridge.messages(atLeast: .warning).contains("Lost the MQTT connection.")
+                || bridge.messages(atLeast: .warning).contains("Disconnected from the MQTT broker.")
+        )
     }
 }

@@ -17,7 +17,12 @@ struct VictoriaMetricsEndToEndTests {
         try await broker.start()
         let victoria = try VictoriaMetricsServer()
         try await victoria.start()
-        let influx = InfluxConfiguration(api: .v2, url: victoria.baseURL.absoluteString, org: "iotflow", bucket: "telemetry")
+        let influx = InfluxConfiguration(
+            api: .v2,
+            url: victoria.baseURL.absoluteString,
+            org: "iotflow",
+            bucket: "telemetry"
+        )
         let bridge = try await BridgeUnderTest(testConfiguration(brokerPort: broker.port, influx: influx))
 
         try await publish(port: broker.port, devices: 200, count: 20_000)

@@ -4,7 +4,7 @@
 import Foundation
 
 #if canImport(FoundationNetworking)
-    import FoundationNetworking
+import FoundationNetworking
 #endif
 
 /// One HTTP response as the harness sees it.
@@ -58,7 +58,7 @@ enum LoopbackHTTP {
             throw HarnessError("\(method) \(url.absoluteString) returned a non-HTTP response")
         }
         var fields: [String: String] = [:]
-        for case let (name as String, value as String) in http.allHeaderFields {
+        for case (let name as String, let value as String) in http.allHeaderFields {
             fields[name.lowercased()] = value
         }
         return HTTPReply(status: http.statusCode, headers: fields, body: data)

@@ -46,7 +46,12 @@ private struct Harness {
     let stopSignal = WakeSignal()
     let thread: DedicatedThread
 
-    init(transport: ScriptedTransport, batchSize: Int = 1000, flushInterval: Duration = .seconds(3600), drain: Duration = .seconds(5)) {
+    init(
+        transport: ScriptedTransport,
+        batchSize: Int = 1000,
+        flushInterval: Duration = .seconds(3600),
+        drain: Duration = .seconds(5)
+    ) {
         let configuration = InfluxConfiguration(batchSize: batchSize, flushInterval: flushInterval, flushJitter: .zero)
         let writer = BatchWriter(
             configuration: configuration,

@@ -54,7 +54,10 @@ private let bootstrap: Void = CurlLibrary.initialize()
             timeout: .seconds(5),
             connectTimeout: .seconds(1)
         )
-        #expect(rejected.status == 400 && rejected.bodyText.contains("field type conflict") && rejected.retryAfterSeconds == nil)
+        #expect(
+            rejected.status == 400 && rejected.bodyText.contains("field type conflict")
+                && rejected.retryAfterSeconds == nil
+        )
     }
 
     @Test func noReplyIsAThrownErrorNotAStatus() throws {

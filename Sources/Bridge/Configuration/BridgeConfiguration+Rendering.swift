@@ -22,31 +22,43 @@ extension BridgeConfiguration {
         func duration(_ value: Duration) -> String { ConfigDuration.format(value) }
         func secret(_ value: Secret?) -> String? { value.map { _ in "\"<redacted>\"" } }
 
-        section("mqtt", [
-            ("host", quoted(mqtt.host)), ("port", "\(mqtt.port)"), ("client_id", quoted(mqtt.clientID)),
-            ("username", mqtt.username.map(quoted)), ("password", secret(mqtt.password)),
-            ("password_file", mqtt.passwordFile.map(quoted)), ("keepalive", duration(mqtt.keepalive)),
-            ("qos", "\(mqtt.qos)"), ("clean_session", "\(mqtt.cleanSession)"), ("topics", list(mqtt.topics)),
-            ("reconnect_min", duration(mqtt.reconnectMin)), ("reconnect_max", duration(mqtt.reconnectMax)),
-        ])
-        section("mapping", [
-            ("topic_template", quoted(mapping.topicTemplate)), ("timestamp_keys", list(mapping.timestampKeys)),
-            ("max_payload_bytes", "\(mapping.maxPayloadBytes)"),
-        ])
-        section("influxdb", [
-            ("api", influxdb.api.rawValue), ("url", quoted(influxdb.url)), ("database", quoted(influxdb.database)),
-            ("retention_policy", influxdb.retentionPolicy.map(quoted)), ("org", quoted(influxdb.org)),
-            ("bucket", quoted(influxdb.bucket)), ("token", secret(influxdb.token)),
-            ("token_file", influxdb.tokenFile.map(quoted)), ("username", influxdb.username.map(quoted)),
-            ("password", secret(influxdb.password)), ("timeout", duration(influxdb.timeout)),
-            ("connect_timeout", duration(influxdb.connectTimeout)), ("gzip", "\(influxdb.gzip)"),
-            ("batch_size", "\(influxdb.batchSize)"), ("max_batch_bytes", "\(influxdb.maxBatchBytes)"),
-            ("flush_interval", duration(influxdb.flushInterval)), ("flush_jitter", duration(influxdb.flushJitter)),
-        ])
+        section(
+            "mqtt",
+            [
+                ("host", quoted(mqtt.host)), ("port", "\(mqtt.port)"), ("client_id", quoted(mqtt.clientID)),
+                ("username", mqtt.username.map(quoted)), ("password", secret(mqtt.password)),
+                ("password_file", mqtt.passwordFile.map(quoted)), ("keepalive", duration(mqtt.keepalive)),
+                ("qos", "\(mqtt.qos)"), ("clean_session", "\(mqtt.cleanSession)"), ("topics", list(mqtt.topics)),
+                ("reconnect_min", duration(mqtt.reconnectMin)), ("reconnect_max", duration(mqtt.reconnectMax)),
+            ]
+        )
+        section(
+            "mapping",
+            [
+                ("topic_template", quoted(mapping.topicTemplate)), ("timestamp_keys", list(mapping.timestampKeys)),
+                ("max_payload_bytes", "\(mapping.maxPayloadBytes)"),
+            ]
+        )
+        section(
+            "influxdb",
+            [
+                ("api", influxdb.api.rawValue), ("url", quoted(influxdb.url)), ("database", quoted(influxdb.database)),
+                ("retention_policy", influxdb.retentionPolicy.map(quoted)), ("org", quoted(influxdb.org)),
+                ("bucket", quoted(influxdb.bucket)), ("token", secret(influxdb.token)),
+                ("token_file", influxdb.tokenFile.map(quoted)), ("username", influxdb.username.map(quoted)),
+                ("password", secret(influxdb.password)), ("timeout", duration(influxdb.timeout)),
+                ("connect_timeout", duration(influxdb.connectTimeout)), ("gzip", "\(influxdb.gzip)"),
+                ("batch_size", "\(influxdb.batchSize)"), ("max_batch_bytes", "\(influxdb.maxBatchBytes)"),
+                ("flush_interval", duration(influxdb.flushInterval)), ("flush_jitter", duration(influxdb.flushJitter)),
+            ]
+        )
         section("buffer", [("max_bytes", "\(buffer.maxBytes)")])
-        section("logging", [
-            ("level", logging.level.rawValue), ("summary_interval", duration(logging.summaryInterval)),
-        ])
+        section(
+            "logging",
+            [
+                ("level", logging.level.rawValue), ("summary_interval", duration(logging.summaryInterval)),
+            ]
+        )
         section("shutdown", [("drain", duration(shutdown.drain))])
         return text
     }

@@ -77,7 +77,10 @@ struct ConfigurationSource {
         return parsed
     }
 
-    mutating func choice<Choice: RawRepresentable<String> & CaseIterable>(_ key: String, default value: Choice) -> Choice {
+    mutating func choice<Choice: RawRepresentable<String> & CaseIterable>(
+        _ key: String,
+        default value: Choice
+    ) -> Choice {
         guard let raw = text(key) else { return value }
         guard let parsed = Choice(rawValue: raw.lowercased()) else {
             let allowed = Choice.allCases.map(\.rawValue).joined(separator: ", ")

@@ -92,7 +92,10 @@ final class BatchWriter {
             BridgeCounters.add(points, to: counters.pointsRejected)
             logger.error(
                 "InfluxDB rejected a batch as bad data; it is not retried.",
-                metadata: ["influx.status": "\(status)", "batch.size": "\(points)", "influx.message": "\(attempt.message.prefix(1024))"]
+                metadata: [
+                    "influx.status": "\(status)", "batch.size": "\(points)",
+                    "influx.message": "\(attempt.message.prefix(1024))",
+                ]
             )
             return true
         case .configurationError(let status), .retryable(status: .some(let status)):

@@ -77,7 +77,11 @@ final class MQTTIntake {
                     continue
                 }
                 do {
-                    try client.connect(host: mqtt.host, port: mqtt.port, keepaliveSeconds: Int(mqtt.keepalive.components.seconds))
+                    try client.connect(
+                        host: mqtt.host,
+                        port: mqtt.port,
+                        keepaliveSeconds: Int(mqtt.keepalive.components.seconds)
+                    )
                     reconnectDelay = mqtt.reconnectMin
                 } catch {
                     connectFailed(error, retryIn: reconnectDelay)
@@ -209,7 +213,9 @@ final class MQTTIntake {
         } else {
             logger.notice(
                 "Subscribed.",
-                metadata: ["mqtt.topics": "\(configuration.mqtt.topics.joined(separator: ","))", "mqtt.qos": "\(granted)"]
+                metadata: [
+                    "mqtt.topics": "\(configuration.mqtt.topics.joined(separator: ","))", "mqtt.qos": "\(granted)",
+                ]
             )
             subscribed.fire()
         }
@@ -218,7 +224,12 @@ final class MQTTIntake {
     private func handle(_ message: MosquittoMessage) {
         BridgeCounters.add(1, to: counters.messagesReceived)
         lines.removeAll()
-        switch mapper.map(topic: message.topic, payload: message.payload, receivedAt: Self.wallClockNanoseconds(), into: &lines) {
+        switch mapper.map(
+            topic: message.topic,
+            payload: message.payload,
+            receivedAt: Self.wallClockNanoseconds(),
+            into: &lines
+        ) {
         case .mapped(let points, let skippedFields):
             let appended = lines.bytes.withUnsafeBufferPointer { bytes in
                 lines.lineLengths.withUnsafeBufferPointer { lengths in

@@ -27,7 +27,10 @@ public struct PointRing: Sendable {
 
     /// Appends every point in `lines` (complete `\n`-terminated lines, `lineLengths` giving each
     /// one's length), or none of them when they do not fit. Returns whether they were appended.
-    public mutating func append(lines: UnsafeBufferPointer<UInt8>, lineLengths lengths: UnsafeBufferPointer<UInt32>)
+    public mutating func append(
+        lines: UnsafeBufferPointer<UInt8>,
+        lineLengths lengths: UnsafeBufferPointer<UInt32>
+    )
         -> Bool
     {
         guard lines.count <= freeBytes else { return false }
