@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# iotflow-bridge: throughput and memory, as ratios measured in one run.
+#
+#   (a) the broker's own delivery rate: `iotflow-sim count`, a plain libmosquitto subscriber
+#       that only counts, receives N QoS 1 messages while `iotflow-sim publish` sends them;
+#   (b) the bridge: the same load, mapped, buffered and written to VictoriaMetrics through
+#       /api/v2/write; the clock stops when VictoriaMetrics has inserted every row.
+#
+# Prints both rates, their ratio, the bridge's CPU seconds per 100k messages and its peak RSS.
+# Usage: scripts/bench.sh [MESSAGES] [DEVICES]   (MESSAGES is rounded to whole 5000-point batches)
+# SPDX-License-Identifier: Apache-2.0
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+batch=5000
+messages=$(( (${1:-200000} + batch - 1) / batch * batch ))
+devices=${2:-1000}
+fields_per_message=4  # temperature, humidity, battery_level, seq (iotflow-sim's payload)
+
+ensure_packages "${BUILD_PACKAGES[@]}" "${SERVER_PACKAGES[@]}" curl python3
+swift build -c release --product iotflow-bridge >/dev/null
+swift build -c release --product iotflow-sim >/dev/null
+bin=$(swift build -c release --show-bin-path)
+
+work=$(mktemp -d -t iotflow-bench.XXXXXX)
+trap 'stop_started; rm -rf "$work"' EXIT
+mqtt_port=$(free_port)
+vm_port=$(free_port)
+start_mosquitto "$work/mosquitto" "$mqtt_port"
+start_victoria "$work/victoria" "$vm_port"
+publish=("$bin/iotflow-sim" publish --port "$mqtt_port" --devices "$devices" --count "$messages" --max-inflight 1000 --timeout 600)
+now() { date +%s.%N; }
+
+echo "==> (a) plain subscriber, $messages messages from $devices devices"
+"$bin/iotflow-sim" count --port "$mqtt_port" --expect "$messages" --timeout 600 >"$work/count.out" &
+count_pid=$!
+wait_for_line "$work/count.out" 10 ready
+"${publish[@]}" | sed 's/^/    publisher: /'
+wait "$count_pid"
+sed 's/^/    subscriber: /' "$work/count.out" | grep received
+subscriber_rate=$(awk '/^received/ {print $(NF-1)}' "$work/count.out")
+
+echo "==> (b) iotflow-bridge to VictoriaMetrics, same load"
+rows() {
+    curl -fsS "http://127.0.0.1:$vm_port/metrics" |
+        awk '/^vm_rows_inserted_total\{type="influx"\}/ {print $2; found=1} END {if (!found) print 0}'
+}
+MQTT_PORT=$mqtt_port MQTT_CLIENT_ID=iotflow-bench INFLUXDB_API=v2 INFLUXDB_URL="http://127.0.0.1:$vm_port" \
+    INFLUXDB_BATCH_SIZE=$batch INFLUXDB_FLUSH_INTERVAL=1000 LOGGING_SUMMARY_INTERVAL=1h \
+    "$bin/iotflow-bridge" run >"$work/bridge.log" 2>&1 &
+bridge_pid=$!
+wait_for_line "$work/bridge.log" 20 "Subscribed."
+start=$(now)
+"${publish[@]}" | sed 's/^/    publisher: /'
+expected_rows=$((messages * fields_per_message))
+deadline=$((SECONDS + 300))
+until (($(rows) >= expected_rows)); do
+    ((SECONDS < deadline)) || { echo "VictoriaMetrics did not receive every row" >&2; tail "$work/bridge.log" >&2; exit 1; }
+    sleep 0.05
+done
+finish=$(now)
+# CPU time and peak RSS from the kernel's own accounting, read before the bridge exits.
+cp "/proc/$bridge_pid/stat" "$work/bridge.stat"
+cp "/proc/$bridge_pid/status" "$work/bridge.status"
+kill -TERM "$bridge_pid"
+wait "$bridge_pid" || true
+
+python3 - "$start" "$finish" "$messages" "$subscriber_rate" "$work" "$(getconf CLK_TCK)" <<'PY'
+import sys
+start, finish, messages, subscriber_rate = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+work, ticks = sys.argv[5], int(sys.argv[6])
+stat = open(f"{work}/bridge.stat").read().rsplit(")", 1)[1].split()
+cpu = (int(stat[11]) + int(stat[12])) / ticks  # utime + stime (fields 14 and 15 of /proc/PID/stat)
+peak_kib = next(int(line.split()[1]) for line in open(f"{work}/bridge.status") if line.startswith("VmHWM:"))
+bridge_rate = messages / (finish - start)
+print(f"broker -> plain subscriber: {subscriber_rate:,.0f} msg/s")
+print(f"broker -> bridge -> VictoriaMetrics: {bridge_rate:,.0f} msg/s (publish start to last row inserted)")
+print(f"ratio bridge/subscriber: {bridge_rate / subscriber_rate:.2f}")
+print(f"bridge CPU: {cpu * 100000 / messages:.2f} s per 100k messages (whole process, start-up included)")
+print(f"bridge peak RSS: {peak_kib / 1024:.1f} MiB")
+PY
