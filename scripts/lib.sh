@@ -59,6 +59,8 @@ listener $port 127.0.0.1
 allow_anonymous true
 persistence false
 max_queued_messages 0
+# Without it the broker delays small packets (Nagle), which skews short benchmark runs.
+set_tcp_nodelay true
 log_dest file $dir/mosquitto.log
 $( [[ $(id -u) -eq 0 ]] && echo "user root" )
 CONF

@@ -71,6 +71,13 @@ final class MQTTIntake {
         var nextConnect = ContinuousClock.now
         while !stop.isSignalled && !abandonConnection {
             if client.socket < 0 {
+                // Reconnecting while the buffer is full would only read messages there is no
+                // room for; the broker keeps queueing in the persistent session meanwhile.
+                setPaused(!buffer.hasRoom(forBytes: readReserveBytes))
+                if paused {
+                    stop.wait(for: .milliseconds(100))
+                    continue
+                }
                 let now = ContinuousClock.now
                 guard now >= nextConnect else {
                     stop.wait(for: now.duration(to: nextConnect))
@@ -93,7 +100,11 @@ final class MQTTIntake {
             do {
                 try pass(client, stop: stop)
             } catch {
-                if !abandonConnection {
+                if paused {
+                    // Expected in a long pause: PINGRESPs are not read, so libmosquitto's
+                    // keepalive check gives up on the connection.
+                    logger.notice("Disconnected while intake is paused; reconnecting once the buffer has room.")
+                } else if !abandonConnection {
                     logger.warning("Lost the MQTT connection.", metadata: ["error": "\(error)"])
                 }
                 nextConnect = ContinuousClock.now + reconnectDelay

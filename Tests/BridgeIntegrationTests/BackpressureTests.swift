@@ -1,0 +1,56 @@
+// iotflow-bridge: a full buffer pauses intake instead of dropping; the broker holds the rest.
+// SPDX-License-Identifier: Apache-2.0
+
+import Bridge
+import BridgeCore
+import BridgeTestSupport
+import Foundation
+import InMemoryLogging
+import Logging
+import Testing
+
+@Suite(.requiresRealServers, .serialized, .timeLimit(.minutes(3)))
+struct BackpressureTests {
+    /// The sink answers 503, as InfluxDB 2.x does when it is overloaded, until told to accept.
+    @Test func aFullBufferPausesIntakeAndEverythingLandsAfterRecovery() async throws {
+        try Integration.requireServers()
+        let broker = try MosquittoBroker()
+        try await broker.start()
+        let sink = try FakeInfluxServer { _ in .v2Error(status: 503, code: "unavailable", message: "busy") }
+        var configuration = testConfiguration(
+            brokerPort: broker.port,
+            influx: InfluxConfiguration(url: sink.baseURL.absoluteString)
+        )
+        configuration.buffer.maxBytes = 1024 * 1024
+        configuration.influxdb.maxBatchBytes = 256 * 1024
+        configuration.mapping.maxPayloadBytes = 4096
+        let bridge = try await BridgeUnderTest(configuration)
+
+        // About 95 bytes a point: 20,000 messages are twice what 1 MiB holds.
+        try await publish(port: broker.port, devices: 100, count: 20_000)
+        try await eventually("intake paused") {
+            bridge.messages(atLeast: .warning).contains("Buffer full: intake paused, the broker queues for the bridge.")
+        }
+        let receivedWhilePaused = bridge.counters.messagesReceived
+        #expect(receivedWhilePaused < 20_000)
+        #expect(bridge.application.buffer.occupancy.bytes <= 1024 * 1024)
+
+        sink.responder = { _ in .noContent }
+        try await eventually("20,000 points written") { bridge.counters.pointsWritten == 20_000 }
+        try await bridge.stop()
+
+        // Every sequence number arrived in an accepted (204) request.
+        let accepted = sink.requests.suffix(from: sink.requests.count - bridge.counters.batchesWritten)
+        var sequenceNumbers: [Substring] = []
+        for request in accepted {
+            for line in request.lines {
+                if let number = line.split(separator: "seq=").last?.split(separator: " ").first {
+                    sequenceNumbers.append(number)
+                }
+            }
+        }
+        #expect(Set(sequenceNumbers).count == 20_000 && sequenceNumbers.count == 20_000)
+        #expect(bridge.counters.pointsDropped == 0 && bridge.counters.messagesRefused.values.allSatisfy { $0 == 0 })
+        #expect(bridge.messages(atLeast: .notice).contains("Buffer has room again: intake resumed."))
+    }
+}
