@@ -27,7 +27,7 @@ trap 'rm -f "$log"' EXIT
 # IOTFLOW_REQUIRE_INTEGRATION turns a missing server into a failure instead of a skip.
 IOTFLOW_REQUIRE_INTEGRATION=1 swift test --skip-build --disable-xctest 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
-if grep -E "^. (Test|Suite) .* skipped" "$log"; then
+if grep -E "^➜ (Test|Suite) .+ skipped" "$log"; then
     echo "error: a test suite was skipped; every suite must run here" >&2
     exit 1
 fi
