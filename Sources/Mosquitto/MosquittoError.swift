@@ -16,17 +16,6 @@ public struct MosquittoError: Error, CustomStringConvertible, Sendable {
     /// `errno` when `code` is `MOSQ_ERR_ERRNO`, otherwise 0.
     public let systemErrno: CInt
 
-    /// Whether the error means the connection is gone (the caller should reconnect).
-    public var isConnectionLost: Bool {
-        switch mosq_err_t(rawValue: code) {
-        case MOSQ_ERR_NO_CONN, MOSQ_ERR_CONN_LOST, MOSQ_ERR_ERRNO, MOSQ_ERR_KEEPALIVE, MOSQ_ERR_PROTOCOL,
-            MOSQ_ERR_CONN_REFUSED:
-            return true
-        default:
-            return false
-        }
-    }
-
     /// One line for logs: the function and libmosquitto's (or the system's) message.
     public var description: String {
         if mosq_err_t(rawValue: code) == MOSQ_ERR_ERRNO {

@@ -23,9 +23,8 @@ final class IngestService: Service {
     }
 
     func run() async throws {
-        let stop = WakeSignal()
-        let failure = ReadinessEvent()
-        let thread = DedicatedThread(name: "mqtt") { [configuration, buffer, counters, subscribed, logger] in
+        try await DedicatedThread.runService(name: "mqtt", interrupt: buffer.interruptAppends) {
+            [configuration, buffer, counters, subscribed, logger] stop in
             do {
                 let intake = MQTTIntake(
                     configuration: configuration,
@@ -37,21 +36,9 @@ final class IngestService: Service {
                 try intake.run(until: stop)
             } catch {
                 logger.critical("The MQTT client could not be set up.", metadata: ["error": "\(error)"])
-                failure.fire()
+                throw BridgeError(message: "the MQTT client could not be set up")
             }
         }
-        await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
-                await thread.join()
-            } onGracefulShutdown: {
-                stop.signal()
-                self.buffer.interruptAppends()
-            }
-        } onCancel: {
-            stop.signal()
-            buffer.interruptAppends()
-        }
-        if failure.hasFired { throw BridgeError(message: "the MQTT client could not be set up") }
     }
 }
 

@@ -32,35 +32,23 @@ final class WriterService: Service {
     }
 
     func run() async throws {
-        let stop = WakeSignal()
-        let failure = ReadinessEvent()
-        let thread = DedicatedThread(name: "writer") { [configuration, buffer, counters, makeTransport, logger] in
+        try await DedicatedThread.runService(name: "writer", interrupt: buffer.interruptWaits) {
+            [configuration, buffer, counters, makeTransport, logger] stop in
+            let transport: any InfluxTransport
             do {
-                let writer = BatchWriter(
-                    configuration: configuration.influxdb,
-                    drain: configuration.shutdown.drain,
-                    buffer: buffer,
-                    counters: counters,
-                    transport: try makeTransport(),
-                    logger: logger
-                )
-                writer.run(until: stop)
+                transport = try makeTransport()
             } catch {
                 logger.critical("The InfluxDB client could not be set up.", metadata: ["error": "\(error)"])
-                failure.fire()
+                throw BridgeError(message: "the InfluxDB client could not be set up")
             }
+            BatchWriter(
+                configuration: configuration.influxdb,
+                drain: configuration.shutdown.drain,
+                buffer: buffer,
+                counters: counters,
+                transport: transport,
+                logger: logger
+            ).run(until: stop)
         }
-        await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
-                await thread.join()
-            } onGracefulShutdown: {
-                stop.signal()
-                self.buffer.interruptWaits()
-            }
-        } onCancel: {
-            stop.signal()
-            buffer.interruptWaits()
-        }
-        if failure.hasFired { throw BridgeError(message: "the InfluxDB client could not be set up") }
     }
 }

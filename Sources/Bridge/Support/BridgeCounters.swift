@@ -48,7 +48,7 @@ public final class BridgeCounters: Sendable {
         counter.wrappingAdd(amount, ordering: .relaxed)
     }
 
-    /// The counters' values at one moment.
+    /// The counters' values at one moment; each field is the counter of the same name.
     public struct Snapshot: Equatable, Sendable {
         public var messagesReceived: Int
         public var pointsReceived: Int

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 
 import Foundation
+import ServiceLifecycle
+import Synchronization
 
 /// Runs a blocking body on a dedicated OS thread (never Swift's cooperative pool, which blocking
 /// libmosquitto and libcurl calls would starve) and lets async code await its end.
@@ -22,5 +24,39 @@ final class DedicatedThread: Sendable {
     /// Returns once the body has returned.
     func join() async {
         await finished.wait()
+    }
+
+    /// Runs `body` on a thread named `name` for the life of a service: graceful shutdown or
+    /// cancellation signals the `WakeSignal` the body watches and calls `interrupt` (to end
+    /// waits the body may be blocked in), then this returns once the body has. An error the body
+    /// throws is rethrown here, which ends the service and so the service group.
+    static func runService(
+        name: String,
+        interrupt: @escaping @Sendable () -> Void,
+        body: @escaping @Sendable (WakeSignal) throws -> Void
+    ) async throws {
+        let stop = WakeSignal()
+        let failure = Mutex<(any Error)?>(nil)
+        let thread = DedicatedThread(name: name) {
+            do {
+                try body(stop)
+            } catch {
+                failure.withLock { $0 = error }
+            }
+        }
+        let stopBody: @Sendable () -> Void = {
+            stop.signal()
+            interrupt()
+        }
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await thread.join()
+            } onGracefulShutdown: {
+                stopBody()
+            }
+        } onCancel: {
+            stopBody()
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
     }
 }

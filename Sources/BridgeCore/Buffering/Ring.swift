@@ -10,8 +10,6 @@ struct Ring<Element: BitwiseCopyable & Sendable>: Sendable {
     private var head = 0
     private(set) var count = 0
 
-    var isEmpty: Bool { count == 0 }
-
     /// Appends `elements` at the back.
     mutating func append(contentsOf elements: UnsafeBufferPointer<Element>, filler: Element) {
         reserve(count + elements.count, filler: filler)

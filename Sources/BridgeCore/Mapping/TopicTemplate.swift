@@ -21,8 +21,6 @@ public struct TopicTemplate: Equatable, Sendable {
 
     /// The levels, in topic order.
     public let levels: [Level]
-    /// The template text it was parsed from.
-    public let text: String
 
     /// The longest topic level kept as a measurement or tag value, in bytes. Longer levels
     /// are refused (a device id is at most a few dozen bytes in practice).
@@ -56,7 +54,7 @@ public struct TopicTemplate: Equatable, Sendable {
             }
         }
         guard hasMeasurement else { return .failure(.missingMeasurement) }
-        return .success(TopicTemplate(levels: levels, text: text))
+        return .success(TopicTemplate(levels: levels))
     }
 
     private static func isNameByte(_ byte: UInt8) -> Bool {

@@ -12,8 +12,8 @@
 /// - a measurement starting with `#` gets `_` instead, or the line would be read as a comment;
 /// - string field values: `"` and `\` are escaped, newlines become spaces.
 ///
-/// Callers must not pass empty identifiers (line protocol cannot carry them); `isEncodable(_:)`
-/// tells. The writer is a value type that owns its buffer: reuse one per thread to avoid
+/// Callers must not pass empty identifiers (line protocol cannot carry them; the topic template
+/// refuses empty levels and the mapper skips empty keys). The writer is a value type that owns its buffer: reuse one per thread to avoid
 /// allocating per point.
 public struct LineProtocolWriter: Sendable {
     /// The encoded bytes so far; every complete point ends with `\n`.
@@ -42,11 +42,6 @@ public struct LineProtocolWriter: Sendable {
     public mutating func cancelPoint() {
         bytes.removeSubrange(lineStart...)
         fieldCount = 0
-    }
-
-    /// Whether an identifier can be written: line protocol has no empty names.
-    public static func isEncodable<Bytes: Collection<UInt8>>(_ identifier: Bytes) -> Bool {
-        !identifier.isEmpty
     }
 
     /// The identifier as the writer stores it (before escaping): control characters and `\`
