@@ -36,7 +36,8 @@ public final class BridgeApplication: Sendable {
             counters: counters,
             makeTransport: dryRun
                 ? { @Sendable in StandardOutputTransport() }
-                : { @Sendable in try CurlInfluxTransport(configuration: influx) },
+                : { @Sendable in try CurlInfluxTransport(configuration: influx, logger: logger) },
+            deadLetters: DeadLetterFile(configuration: configuration.deadLetters, logger: logger),
             logger: logger
         )
         summary = SummaryService(

@@ -132,16 +132,179 @@ import Testing
 }
 
 @Suite struct WriteOutcomeTests {
+    private static func outcome(_ status: Int?, _ body: String = "", retryAfter: Int? = nil) -> WriteOutcome {
+        WriteOutcome(status: status, body: Array(body.utf8), retryAfterSeconds: retryAfter)
+    }
+
     @Test(arguments: [
-        (Int?(204), WriteOutcome.accepted), (200, .accepted), (400, .rejected(status: 400)),
-        (422, .rejected(status: 422)),
-        (401, .configurationError(status: 401)), (403, .configurationError(status: 403)),
-        (404, .configurationError(status: 404)), (408, .retryable(status: 408)), (413, .retryable(status: 413)),
-        (429, .retryable(status: 429)), (500, .retryable(status: 500)), (503, .retryable(status: 503)),
-        (nil, .retryable(status: nil)),
+        (Int?(204), "", WriteOutcome.accepted),
+        (200, "", .accepted),
+        (
+            400, #"{"error":"partial write: field type conflict: input field \"v\" dropped=1"}"#,
+            .rejected(status: 400, message: #"partial write: field type conflict: input field "v" dropped=1"#)
+        ),
+        (
+            400, #"{"code":"invalid","message":"unable to parse 'x': missing fields"}"#,
+            .rejected(status: 400, message: "unable to parse 'x': missing fields")
+        ),
+        (
+            422, #"{"code":"unprocessable entity","message":"partial write"}"#,
+            .rejected(status: 422, message: "partial write")
+        ),
+        (400, "plain text from a proxy", .rejected(status: 400, message: "plain text from a proxy")),
+        (401, "", .configurationError(status: 401, message: "")),
+        (403, "", .configurationError(status: 403, message: "")),
+        (
+            404, #"{"error":"database not found: \"x\""}"#,
+            .configurationError(status: 404, message: #"database not found: "x""#)
+        ),
+        (405, "", .configurationError(status: 405, message: "")),
+        (
+            500, #"{"error":"retention policy not found: rp"}"#,
+            .configurationError(status: 500, message: "retention policy not found: rp")
+        ),
+        (500, #"{"error":"timeout"}"#, .retryable(status: 500, message: "timeout")),
+        (502, "", .retryable(status: 502, message: "")),
+        (408, "", .retryable(status: 408, message: "")),
+        (413, "", .tooLarge),
+        (nil, "Connection refused", .retryable(status: nil, message: "Connection refused")),
     ])
-    func classifiesStatus(status: Int?, outcome: WriteOutcome) {
-        #expect(WriteOutcome(status: status) == outcome)
+    func classifiesReplies(status: Int?, body: String, expected: WriteOutcome) {
+        #expect(Self.outcome(status, body) == expected)
+    }
+
+    @Test func throttlingCarriesRetryAfter() {
+        #expect(
+            Self.outcome(503, "busy", retryAfter: 5)
+                == .throttled(status: 503, retryAfter: .seconds(5), message: "busy")
+        )
+        #expect(Self.outcome(429) == .throttled(status: 429, retryAfter: nil, message: ""))
+    }
+
+    @Test func v3PartialWritesNameTheirLines() {
+        let body = #"""
+            {"error":"partial write of line protocol occurred","data":[
+            {"original_line":"bad","line_number":2,"error_message":"No fields were provided"},
+            {"original_line":"worse","line_number":5,"error_message":"invalid column type"}]}
+            """#
+        #expect(
+            Self.outcome(400, body)
+                == .partiallyAccepted(
+                    status: 400,
+                    failures: [
+                        LineFailure(lineNumber: 2, message: "No fields were provided"),
+                        LineFailure(lineNumber: 5, message: "invalid column type"),
+                    ]
+                )
+        )
+        // With accept_partial=false, data is one object and nothing was stored.
+        let whole = #"{"error":"parsing failed for write_lp endpoint","data":{"line_number":1}}"#
+        #expect(Self.outcome(400, whole) == .rejected(status: 400, message: "parsing failed for write_lp endpoint"))
+    }
+}
+
+@Suite struct BatchDeliveryTests {
+    /// Drives a delivery against a server that refuses the lines in `bad`, without naming them.
+    private func bisect(lines: Int, bad: Set<Int>) -> BatchDelivery {
+        var delivery = BatchDelivery(lineLengths: Array(repeating: 10, count: lines))
+        while let range = delivery.nextRequest(maxLines: .max, maxBytes: .max) {
+            if bad.isDisjoint(with: range) {
+                delivery.requestAccepted()
+            } else {
+                delivery.requestRejected(reason: "bad")
+            }
+        }
+        return delivery
+    }
+
+    @Test(arguments: [(5000, Set([17, 2500, 4999])), (1, Set([0])), (8, Set(0..<8)), (5000, Set<Int>())])
+    func bisectionIsolatesExactlyTheBadLines(lines: Int, bad: Set<Int>) {
+        let delivery = bisect(lines: lines, bad: bad)
+        #expect(delivery.isComplete)
+        #expect(Set(delivery.refused.map(\.index)) == bad && delivery.refused.count == bad.count)
+        let bound =
+            bad.isEmpty ? 1 : min(2 * lines - 1, 1 + 2 * bad.count * (Int.bitWidth - (lines - 1).leadingZeroBitCount))
+        #expect(delivery.requestCount <= bound)
+    }
+
+    @Test func requestsAreCutToTheSizeLimitAndSentInOrder() {
+        var delivery = BatchDelivery(lineLengths: [100, 100, 100, 100, 100])
+        var sent: [Range<Int>] = []
+        while let range = delivery.nextRequest(maxLines: .max, maxBytes: 250) {
+            sent.append(range)
+            delivery.requestAccepted()
+        }
+        #expect(sent == [0..<2, 2..<4, 4..<5])
+    }
+
+    @Test func aFailedRequestIsSentAgainUnchanged() {
+        var delivery = BatchDelivery(lineLengths: [10, 10, 10])
+        let first = delivery.nextRequest(maxLines: 2, maxBytes: .max)
+        let again = delivery.nextRequest(maxLines: 2, maxBytes: .max)
+        #expect(first == 0..<2 && again == 0..<2)
+    }
+
+    @Test func partialWritesRefuseOnlyTheNamedLines() {
+        var delivery = BatchDelivery(lineLengths: Array(repeating: 10, count: 10))
+        _ = delivery.nextRequest(maxLines: 4, maxBytes: .max)
+        delivery.requestAccepted()
+        #expect(delivery.nextRequest(maxLines: .max, maxBytes: .max) == 4..<10)
+        delivery.requestPartiallyAccepted([
+            LineFailure(lineNumber: 1, message: "a"), LineFailure(lineNumber: 6, message: "b"),
+            LineFailure(lineNumber: 99, message: "out of range"),
+        ])
+        #expect(
+            delivery.isComplete
+                && delivery.refused == [RefusedLine(index: 4, reason: "a"), RefusedLine(index: 9, reason: "b")]
+        )
+    }
+
+    @Test func tooLargeSplitsUntilASingleLineIsRefused() {
+        var delivery = BatchDelivery(lineLengths: [10, 500, 10])
+        while let range = delivery.nextRequest(maxLines: .max, maxBytes: .max) {
+            if delivery.byteCount(of: range) > 100 { delivery.requestTooLarge() } else { delivery.requestAccepted() }
+        }
+        #expect(delivery.refused.map(\.index) == [1])
+    }
+}
+
+@Suite struct RequestSizeLimitTests {
+    @Test func learnsFromTooLargeAndGrowsBackSlowly() {
+        var limit = RequestSizeLimit(ceiling: 1_000_000)
+        limit.tooLarge(bytes: 1_000_000)
+        #expect(limit.current == 500_000)
+        limit.tooLarge(bytes: 500_000)
+        #expect(limit.current == 250_000)
+        for _ in 0..<99 { limit.accepted(bytes: 250_000) }
+        #expect(limit.current == 250_000)
+        limit.accepted(bytes: 250_000)
+        #expect(limit.current == 312_500)
+        limit.tooLarge(bytes: 312_500)
+        #expect(limit.current == 250_000)  // the largest size accepted, not half of the refused one
+    }
+}
+
+@Suite struct DeadLetterTests {
+    @Test func encodesOneJSONLineAndReadsItBack() {
+        let letter = DeadLetter(
+            time: 1_704_110_400_123_456_789,
+            reason: "field type conflict: \"v\"\n",
+            status: 400,
+            line: #"environment,device_id=dev\ 1,site=x v=true 1"#
+        )
+        #expect(letter.device == "dev 1")
+        #expect(
+            letter.jsonLine
+                == #"{"time":"2024-01-01T12:00:00.123456789Z","reason":"field type conflict: \"v\"\n","status":400,"#
+                + #""device":"dev 1","line":"environment,device_id=dev\\ 1,site=x v=true 1"}"# + "\n"
+        )
+        #expect(DeadLetter(jsonLine: letter.jsonLine) == letter)
+        #expect(DeadLetter(jsonLine: "not json") == nil)
+    }
+
+    @Test(arguments: [Int64(0), -1, 1_735_732_800_000_000_000, .max, -9_000_000_000_000_000_000])
+    func rfc3339RoundTrips(nanoseconds: Int64) {
+        #expect(Timestamp.nanoseconds(rfc3339: Timestamp.rfc3339(nanoseconds: nanoseconds)) == nanoseconds)
     }
 }
 

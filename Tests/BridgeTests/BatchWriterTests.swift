@@ -14,17 +14,23 @@ private final class ScriptedTransport: InfluxTransport, @unchecked Sendable {
     private let condition = NSCondition()
     private var script: [WriteOutcome]
     private var bodies: [String] = []
+    private(set) var times: [ContinuousClock.Instant] = []
+    /// When set, answers from the body instead of the script.
+    var answer: (@Sendable (String) -> WriteOutcome)?
 
     init(_ script: [WriteOutcome] = []) {
         self.script = script
     }
 
-    func write(_ body: [UInt8]) -> WriteAttempt {
+    func write(_ body: ArraySlice<UInt8>) -> WriteOutcome {
         condition.lock()
         defer { condition.unlock() }
-        bodies.append(String(decoding: body, as: UTF8.self))
+        let text = String(decoding: body, as: UTF8.self)
+        bodies.append(text)
+        times.append(.now)
         condition.broadcast()
-        return WriteAttempt(outcome: script.isEmpty ? .accepted : script.removeFirst(), message: "scripted")
+        if let answer { return answer(text) }
+        return script.isEmpty ? .accepted : script.removeFirst()
     }
 
     /// The bodies once at least `count` writes happened, or nil after 10 s.
@@ -50,15 +56,23 @@ private struct Harness {
         transport: ScriptedTransport,
         batchSize: Int = 1000,
         flushInterval: Duration = .seconds(3600),
-        drain: Duration = .seconds(5)
+        drain: Duration = .seconds(5),
+        deadLetterPath: String = "/nonexistent/dead-letters.jsonl",
+        breaker: BreakerConfiguration = BreakerConfiguration(failures: 1000)
     ) {
-        let configuration = InfluxConfiguration(batchSize: batchSize, flushInterval: flushInterval, flushJitter: .zero)
+        let configuration = BridgeConfiguration(
+            influxdb: InfluxConfiguration(batchSize: batchSize, flushInterval: flushInterval, flushJitter: .zero),
+            retry: RetryConfiguration(initial: .milliseconds(100), maximum: .milliseconds(200)),
+            breaker: breaker,
+            deadLetters: DeadLetterConfiguration(path: deadLetterPath),
+            shutdown: ShutdownConfiguration(drain: drain)
+        )
         let writer = BatchWriter(
             configuration: configuration,
-            drain: drain,
             buffer: buffer,
             counters: counters,
             transport: transport,
+            deadLetters: DeadLetterFile(configuration: configuration.deadLetters, logger: Logger(label: "test")),
             logger: Logger(label: "test")
         )
         let stopSignal = self.stopSignal
@@ -102,7 +116,9 @@ private struct Harness {
     }
 
     @Test func aFailedBatchStaysAtTheFrontAndIsRetriedWhole() async {
-        let transport = ScriptedTransport([.retryable(status: 503), .configurationError(status: 401)])
+        let transport = ScriptedTransport([
+            .retryable(status: 503, message: "unavailable"), .configurationError(status: 401, message: "unauthorized"),
+        ])
         let harness = Harness(transport: transport, batchSize: 2, flushInterval: .milliseconds(100))
         harness.append(["m v=1 1\n", "m v=2 2\n"])
         let bodies = transport.waitForWrites(3)
@@ -112,14 +128,48 @@ private struct Harness {
         #expect(counters.writeErrors == 2 && counters.pointsWritten == 2 && counters.pointsDropped == 0)
     }
 
-    @Test func aRejectedBatchLeavesAndIsCounted() async {
-        let transport = ScriptedTransport([.rejected(status: 400)])
-        let harness = Harness(transport: transport, batchSize: 1)
-        harness.append(["bad 1\n", "m v=2 2\n"])
-        #expect(transport.waitForWrites(2) == ["bad 1\n", "m v=2 2\n"])
+    @Test func badLinesAreIsolatedAndDeadLetteredAndTheRestWritten() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dl-\(UUID().uuidString).jsonl").path
+        let transport = ScriptedTransport()
+        transport.answer = { body in
+            // Like InfluxDB 2.x: one bad line rejects the whole request, without saying which.
+            body.contains("bad") ? .rejected(status: 400, message: "unable to parse") : .accepted
+        }
+        let harness = Harness(transport: transport, batchSize: 8, deadLetterPath: path)
+        let lines = (0..<8).map { $0 == 5 ? "m,device_id=d5 bad 5\n" : "m,device_id=d\($0) v=\($0) \($0)\n" }
+        harness.append(lines)
         await harness.stop()
         let counters = harness.counters.snapshot()
-        #expect(counters.pointsRejected == 1 && counters.pointsWritten == 1)
+        #expect(counters.pointsWritten == 7 && counters.pointsRejected == 1 && counters.writeErrors == 0)
+        let letters = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").compactMap {
+            DeadLetter(jsonLine: String($0))
+        }
+        #expect(letters.map(\.line) == ["m,device_id=d5 bad 5"])
+        #expect(
+            letters.first?.reason == "unable to parse" && letters.first?.status == 400 && letters.first?.device == "d5"
+        )
+        // Every good line was stored in some accepted request.
+        let stored = Set(
+            transport.waitForWrites(1)?.filter { !$0.contains("bad") }.flatMap { $0.split(separator: "\n") } ?? []
+        )
+        #expect(stored.count == 7)
+    }
+
+    @Test func theBreakerStopsRequestsForItsCoolDown() async {
+        let transport = ScriptedTransport(Array(repeating: .retryable(status: 500, message: "down"), count: 3))
+        let harness = Harness(
+            transport: transport,
+            batchSize: 1,
+            breaker: BreakerConfiguration(failures: 2, openFor: .seconds(1), maximumOpenFor: .seconds(2))
+        )
+        harness.append(["m v=1 1\n"])
+        // Failure, failure (opens for 1 s), failed probe (open for 2 s), successful probe.
+        #expect(transport.waitForWrites(4)?.count == 4)
+        await harness.stop()
+        let times = transport.times
+        #expect(times[2] - times[1] >= .seconds(1) && times[3] - times[2] >= .seconds(2))
+        let counters = harness.counters.snapshot()
+        #expect(counters.breakerOpened == 1 && counters.breakerState == 0 && counters.pointsWritten == 1)
     }
 
     @Test func stoppingDrainsWhatIsBuffered() async {
@@ -132,7 +182,7 @@ private struct Harness {
     }
 
     @Test func whatCannotBeWrittenByTheDrainDeadlineIsCountedAsDropped() async {
-        let transport = ScriptedTransport(Array(repeating: .retryable(status: nil), count: 100))
+        let transport = ScriptedTransport(Array(repeating: .retryable(status: nil, message: "refused"), count: 100))
         let harness = Harness(transport: transport, drain: .milliseconds(300))
         harness.append(["m v=1 1\n", "m v=2 2\n"])
         await harness.stop()

@@ -17,7 +17,9 @@ private func append(_ buffer: MemoryPointBuffer, _ line: String, waiting: Durati
         let buffer = MemoryPointBuffer(capacityBytes: 1024)
         #expect(append(buffer, "m v=1 1\n") && append(buffer, "m v=2 2\n"))
         var body: [UInt8] = []
-        let batch = buffer.peekBatch(maxPoints: 10, maxBytes: 1024, into: &body)
+        var lengths: [Int] = []
+        let batch = buffer.peekBatch(maxPoints: 10, maxBytes: 1024, into: &body, lineLengths: &lengths)
+        #expect(lengths == [8, 8])
         #expect(batch.points == 2 && String(decoding: body, as: UTF8.self) == "m v=1 1\nm v=2 2\n")
         #expect(buffer.occupancy.points == 2)
         buffer.removeBatch(points: batch.points, bytes: batch.bytes)

@@ -83,11 +83,19 @@ public final class MemoryPointBuffer: PointBuffer, @unchecked Sendable {
         condition.unlock()
     }
 
-    public func peekBatch(maxPoints: Int, maxBytes: Int, into body: inout [UInt8]) -> (points: Int, bytes: Int) {
+    public func peekBatch(
+        maxPoints: Int,
+        maxBytes: Int,
+        into body: inout [UInt8],
+        lineLengths: inout [Int]
+    )
+        -> (points: Int, bytes: Int)
+    {
         condition.lock()
         defer { condition.unlock() }
         let batch = ring.frontBatch(maxPoints: maxPoints, maxBytes: maxBytes)
         ring.copyFront(bytes: batch.bytes, into: &body)
+        ring.copyFrontLineLengths(points: batch.points, into: &lineLengths)
         return batch
     }
 

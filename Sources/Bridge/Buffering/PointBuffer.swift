@@ -35,8 +35,15 @@ public protocol PointBuffer: AnyObject, Sendable {
     func interruptWaits()
 
     /// Copies the next batch (at most `maxPoints` points and `maxBytes` bytes, at least one
-    /// point if any is held) to the end of `body`, leaving it in the buffer.
-    func peekBatch(maxPoints: Int, maxBytes: Int, into body: inout [UInt8]) -> (points: Int, bytes: Int)
+    /// point if any is held) to the end of `body`, and each point's length to `lineLengths`,
+    /// leaving it in the buffer.
+    func peekBatch(
+        maxPoints: Int,
+        maxBytes: Int,
+        into body: inout [UInt8],
+        lineLengths: inout [Int]
+    )
+        -> (points: Int, bytes: Int)
 
     /// Removes the batch `peekBatch` returned, once InfluxDB accepted or rejected it.
     func removeBatch(points: Int, bytes: Int)

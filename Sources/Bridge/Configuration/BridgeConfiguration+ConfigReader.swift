@@ -49,6 +49,9 @@ extension BridgeConfiguration {
             mqtt: .read(from: &source),
             mapping: .read(from: &source),
             influxdb: .read(from: &source),
+            retry: .read(from: &source),
+            breaker: .read(from: &source),
+            deadLetters: .read(from: &source),
             buffer: .read(from: &source),
             logging: .read(from: &source),
             shutdown: .read(from: &source)
@@ -180,6 +183,7 @@ extension InfluxConfiguration {
         return Self(
             api: source.choice("influxdb.api", default: defaults.api),
             url: source.string("influxdb.url", default: defaults.url),
+            failoverURLs: source.stringList("influxdb.failover_urls", default: defaults.failoverURLs),
             database: source.string("influxdb.database", default: defaults.database),
             retentionPolicy: source.optionalString("influxdb.retention_policy"),
             org: source.string("influxdb.org", default: defaults.org),
@@ -195,6 +199,38 @@ extension InfluxConfiguration {
             maxBatchBytes: source.int("influxdb.max_batch_bytes", default: defaults.maxBatchBytes),
             flushInterval: source.duration("influxdb.flush_interval", default: defaults.flushInterval),
             flushJitter: source.duration("influxdb.flush_jitter", default: defaults.flushJitter)
+        )
+    }
+}
+
+extension RetryConfiguration {
+    fileprivate static func read(from source: inout ConfigurationSource) -> Self {
+        let defaults = Self()
+        return Self(
+            initial: source.duration("retry.initial", default: defaults.initial),
+            maximum: source.duration("retry.max", default: defaults.maximum)
+        )
+    }
+}
+
+extension BreakerConfiguration {
+    fileprivate static func read(from source: inout ConfigurationSource) -> Self {
+        let defaults = Self()
+        return Self(
+            failures: source.int("breaker.failures", default: defaults.failures),
+            openFor: source.duration("breaker.open_for", default: defaults.openFor),
+            maximumOpenFor: source.duration("breaker.max_open_for", default: defaults.maximumOpenFor)
+        )
+    }
+}
+
+extension DeadLetterConfiguration {
+    fileprivate static func read(from source: inout ConfigurationSource) -> Self {
+        let defaults = Self()
+        return Self(
+            path: source.string("dead_letters.path", default: defaults.path),
+            maxBytes: source.int("dead_letters.max_bytes", default: defaults.maxBytes),
+            maxFiles: source.int("dead_letters.max_files", default: defaults.maxFiles)
         )
     }
 }

@@ -42,7 +42,9 @@ extension BridgeConfiguration {
         section(
             "influxdb",
             [
-                ("api", influxdb.api.rawValue), ("url", quoted(influxdb.url)), ("database", quoted(influxdb.database)),
+                ("api", influxdb.api.rawValue), ("url", quoted(influxdb.url)),
+                ("failover_urls", list(influxdb.failoverURLs)),
+                ("database", quoted(influxdb.database)),
                 ("retention_policy", influxdb.retentionPolicy.map(quoted)), ("org", quoted(influxdb.org)),
                 ("bucket", quoted(influxdb.bucket)), ("token", secret(influxdb.token)),
                 ("token_file", influxdb.tokenFile.map(quoted)), ("username", influxdb.username.map(quoted)),
@@ -50,6 +52,21 @@ extension BridgeConfiguration {
                 ("connect_timeout", duration(influxdb.connectTimeout)), ("gzip", "\(influxdb.gzip)"),
                 ("batch_size", "\(influxdb.batchSize)"), ("max_batch_bytes", "\(influxdb.maxBatchBytes)"),
                 ("flush_interval", duration(influxdb.flushInterval)), ("flush_jitter", duration(influxdb.flushJitter)),
+            ]
+        )
+        section("retry", [("initial", duration(retry.initial)), ("max", duration(retry.maximum))])
+        section(
+            "breaker",
+            [
+                ("failures", "\(breaker.failures)"), ("open_for", duration(breaker.openFor)),
+                ("max_open_for", duration(breaker.maximumOpenFor)),
+            ]
+        )
+        section(
+            "dead_letters",
+            [
+                ("path", quoted(deadLetters.path)), ("max_bytes", "\(deadLetters.maxBytes)"),
+                ("max_files", "\(deadLetters.maxFiles)"),
             ]
         )
         section("buffer", [("max_bytes", "\(buffer.maxBytes)")])

@@ -1,152 +1,314 @@
-// iotflow-bridge: the writer thread: batch, send, classify, remove or keep.
+// iotflow-bridge: the writer thread: batch, send, salvage, back off, settle.
 // SPDX-License-Identifier: Apache-2.0
 
 import BridgeCore
 import Foundation
 import Logging
+import Synchronization
 
 /// The writer loop, confined to the writer thread.
 ///
-/// A flush starts when `batch_size` points are waiting or when `flush_interval` (plus up to
-/// `flush_jitter`) has passed since the last one. The batch is read from the front of the
-/// buffer and removed only when InfluxDB answered for it: accepted (2xx) or rejected as bad
-/// data (400/422, logged with the server's message). Any other outcome keeps the batch at the
-/// front, and the next attempt waits for the next timed flush, so a failing server is tried
-/// once per interval rather than hammered.
+/// **Batches.** A batch starts when `batch_size` points wait or `flush_interval` (plus up to
+/// `flush_jitter`) has passed. It is copied from the front of the buffer and removed only when
+/// every line is settled: stored, or refused for good and written to the dead-letter file.
 ///
-/// On stop the loop drains: it keeps writing until the buffer is empty or `shutdown.drain`
-/// has passed; what is left is counted as dropped and logged (the memory buffer cannot keep it).
+/// **Requests.** `BatchDelivery` decides what each request carries: the whole batch, cut to the
+/// size the server accepts (`RequestSizeLimit`, learned from 413s), halves of a range the server
+/// rejected without naming lines, and nothing a v3 partial write already stored.
+///
+/// **Failures** (5xx, 429, 408, no reply, 401/403/404): the same request is retried after the
+/// `RetryPolicy` delay, never sooner than `Retry-After`. `CircuitBreaker` opens after
+/// `breaker.failures` consecutive failures: nothing is sent for the cool-down, then one probe of
+/// at most 100 lines. Nothing is dropped for having failed: the batch stays buffered, and intake
+/// pauses when the buffer is full.
+///
+/// **Stop.** The loop drains: it keeps going until the buffer is empty or `shutdown.drain` has
+/// passed; what is left is counted as dropped and logged (the memory buffer cannot keep it).
 final class BatchWriter {
-    private let configuration: InfluxConfiguration
-    private let drain: Duration
+    private let configuration: BridgeConfiguration
+    private var influx: InfluxConfiguration { configuration.influxdb }
     private let buffer: any PointBuffer
     private let counters: BridgeCounters
     private let logger: Logger
     private let transport: any InfluxTransport
+    private let deadLetters: DeadLetterFile
+
+    private var retry: RetryPolicy
+    private var breaker: CircuitBreaker
+    private var sizeLimit: RequestSizeLimit
+    private var consecutiveFailures = 0
+    private var nextAttempt = ContinuousClock.now
+    private var failureLog = FailureLog()
+
+    /// The batch being delivered: its bytes, each line's start offset (one extra at the end),
+    /// and where it stands.
     private var body: [UInt8] = []
-    private var failing = false
-    private var failureLog = LogRateLimiter(burst: 1, window: .seconds(60))
+    private var lineStarts: [Int] = []
+    private var lineLengths: [Int] = []
+    private var delivery: BatchDelivery?
+    private var batch = (points: 0, bytes: 0)
+
+    /// Lines a half-open breaker's probe carries at most.
+    static let probeLines = 100
 
     init(
-        configuration: InfluxConfiguration,
-        drain: Duration,
+        configuration: BridgeConfiguration,
         buffer: any PointBuffer,
         counters: BridgeCounters,
         transport: any InfluxTransport,
+        deadLetters: DeadLetterFile,
         logger: Logger
     ) {
         self.configuration = configuration
-        self.drain = drain
         self.buffer = buffer
         self.counters = counters
         self.transport = transport
+        self.deadLetters = deadLetters
         self.logger = logger
+        retry = RetryPolicy(initial: configuration.retry.initial, maximum: configuration.retry.maximum)
+        breaker = CircuitBreaker(
+            failureThreshold: configuration.breaker.failures,
+            openFor: configuration.breaker.openFor,
+            maximumOpenFor: configuration.breaker.maximumOpenFor
+        )
+        sizeLimit = RequestSizeLimit(ceiling: configuration.influxdb.maxBatchBytes)
     }
 
     /// Runs until `stop` is signalled, then drains.
     func run(until stop: WakeSignal) {
         var nextFlush = ContinuousClock.now + timedFlushDelay()
         while !stop.isSignalled {
-            // While failing, only the timer triggers a flush: no early retry because a batch filled up.
-            let held = buffer.waitForPoints(atLeast: failing ? .max : configuration.batchSize, until: nextFlush)
-            if stop.isSignalled { break }
-            let now = ContinuousClock.now
-            guard held > 0 else {
-                if now >= nextFlush { nextFlush = now + timedFlushDelay() }
-                continue
+            if delivery == nil {
+                let held = buffer.waitForPoints(atLeast: influx.batchSize, until: nextFlush)
+                if stop.isSignalled { break }
+                let now = ContinuousClock.now
+                guard held > 0 else {
+                    if now >= nextFlush { nextFlush = now + timedFlushDelay() }
+                    continue
+                }
+                guard held >= influx.batchSize || now >= nextFlush else { continue }
+                startBatch()
             }
-            guard held >= configuration.batchSize && !failing || now >= nextFlush else { continue }
-            if flush() {
+            if case .wait(let until) = step() {
+                stop.wait(for: ContinuousClock.now.duration(to: until))
+            }
+            if delivery?.isComplete == true {
+                finishBatch()
                 let (waiting, _) = buffer.occupancy
-                nextFlush = waiting >= configuration.batchSize ? now : ContinuousClock.now + timedFlushDelay()
-            } else {
-                nextFlush = ContinuousClock.now + configuration.flushInterval
+                nextFlush = waiting >= influx.batchSize ? .now : .now + timedFlushDelay()
             }
         }
-        drainBuffer()
+        drain()
     }
 
-    /// Writes one batch; returns whether it left the buffer (accepted or rejected).
-    private func flush() -> Bool {
-        body.removeAll(keepingCapacity: true)
-        let (points, bytes) = buffer.peekBatch(
-            maxPoints: configuration.batchSize,
-            maxBytes: configuration.maxBatchBytes,
-            into: &body
-        )
-        guard points > 0 else { return true }
-        let attempt = transport.write(body)
-        switch attempt.outcome {
+    private enum Step {
+        case sent
+        case wait(until: ContinuousClock.Instant)
+    }
+
+    /// Sends the next request of the current batch, or says how long to wait first.
+    private func step() -> Step {
+        guard var current = delivery else { return .sent }
+        let now = ContinuousClock.now
+        if now < nextAttempt { return .wait(until: nextAttempt) }
+        var maxLines = Int.max
+        switch breaker.decide(at: now) {
+        case .send: break
+        case .sendProbe: maxLines = Self.probeLines
+        case .wait(let until): return .wait(until: until)
+        }
+        guard let range = current.nextRequest(maxLines: maxLines, maxBytes: sizeLimit.current) else { return .sent }
+        let requestBytes = current.byteCount(of: range)
+        BridgeCounters.add(1, to: counters.requests)
+        let outcome = transport.write(body[lineStarts[range.lowerBound]..<lineStarts[range.upperBound]])
+        let refusedBefore = current.refused.count
+        switch outcome {
         case .accepted:
-            buffer.removeBatch(points: points, bytes: bytes)
-            BridgeCounters.add(points, to: counters.pointsWritten)
-            BridgeCounters.add(1, to: counters.batchesWritten)
-            if failing {
-                failing = false
-                logger.notice("InfluxDB accepts writes again.")
-            }
-            return true
-        case .rejected(let status):
-            // Sending the same bytes again would get the same answer (REFERENCE.md §B.5).
-            buffer.removeBatch(points: points, bytes: bytes)
-            BridgeCounters.add(points, to: counters.pointsRejected)
-            logger.error(
-                "InfluxDB rejected a batch as bad data; it is not retried.",
+            current.requestAccepted()
+            sizeLimit.accepted(bytes: requestBytes)
+            serverAnswered()
+        case .partiallyAccepted(_, let failures):
+            current.requestPartiallyAccepted(failures)
+            serverAnswered()
+        case .rejected(_, let message):
+            current.requestRejected(reason: message)
+            serverAnswered()
+        case .tooLarge:
+            sizeLimit.tooLarge(bytes: requestBytes)
+            current.requestTooLarge()
+            logger.notice(
+                "InfluxDB refused a request as too large; sending smaller ones.",
+                metadata: ["request.bytes": "\(requestBytes)", "request.limit": "\(sizeLimit.current)"]
+            )
+        case .configurationError(let status, let message):
+            failed(status: "\(status)", message: message, retryAfter: nil, range: range)
+        case .throttled(let status, let retryAfter, let message):
+            failed(status: "\(status)", message: message, retryAfter: retryAfter, range: range)
+        case .retryable(let status, let message):
+            failed(status: status.map { "\($0)" } ?? "none", message: message, retryAfter: nil, range: range)
+        }
+        deadLetter(current.refused[refusedBefore...], status: outcome.refusalStatus)
+        delivery = current
+        return .sent
+    }
+
+    private func startBatch() {
+        body.removeAll(keepingCapacity: true)
+        lineLengths.removeAll(keepingCapacity: true)
+        batch = buffer.peekBatch(
+            maxPoints: influx.batchSize,
+            maxBytes: influx.maxBatchBytes,
+            into: &body,
+            lineLengths: &lineLengths
+        )
+        lineStarts.removeAll(keepingCapacity: true)
+        var offset = 0
+        for length in lineLengths {
+            lineStarts.append(offset)
+            offset += length
+        }
+        lineStarts.append(offset)
+        delivery = BatchDelivery(lineLengths: lineLengths)
+    }
+
+    private func finishBatch() {
+        guard let finished = delivery else { return }
+        buffer.removeBatch(points: batch.points, bytes: batch.bytes)
+        let refused = finished.refused.count
+        BridgeCounters.add(batch.points - refused, to: counters.pointsWritten)
+        BridgeCounters.add(refused, to: counters.pointsRejected)
+        BridgeCounters.add(1, to: counters.batchesWritten)
+        delivery = nil
+    }
+
+    /// The server answered for the data (stored or refused it): it is healthy.
+    private func serverAnswered() {
+        consecutiveFailures = 0
+        nextAttempt = .now
+        if case .closed = breaker.writeSucceeded() {
+            counters.breakerState.store(0, ordering: .relaxed)
+            logger.notice("Circuit breaker closed: InfluxDB accepts writes again.")
+        } else if failureLog.isFailing {
+            logger.notice("InfluxDB accepts writes again.")
+        }
+        failureLog.isFailing = false
+    }
+
+    private func failed(status: String, message: String, retryAfter: Duration?, range: Range<Int>) {
+        BridgeCounters.add(1, to: counters.writeErrors)
+        consecutiveFailures += 1
+        let now = ContinuousClock.now
+        let delay = retry.delay(afterFailures: consecutiveFailures, retryAfter: retryAfter, random: .random(in: 0...1))
+        nextAttempt = now + delay
+        switch breaker.writeFailed(at: now) {
+        case .opened(let until, let failures):
+            BridgeCounters.add(1, to: counters.breakerOpened)
+            counters.breakerState.store(1, ordering: .relaxed)
+            logger.warning(
+                "Circuit breaker opened: no writes until the cool-down ends; the buffer absorbs.",
                 metadata: [
-                    "influx.status": "\(status)", "batch.size": "\(points)",
-                    "influx.message": "\(attempt.message.prefix(1024))",
+                    "breaker.failures": "\(failures)",
+                    "breaker.open_for": "\(ConfigDuration.format(now.duration(to: until)))",
                 ]
             )
-            return true
-        case .configurationError(let status), .retryable(status: .some(let status)):
-            recordFailure(status: "\(status)", message: attempt.message, points: points)
-            return false
-        case .retryable(status: nil):
-            recordFailure(status: "none", message: attempt.message, points: points)
-            return false
+        case .reopened(let until):
+            counters.breakerState.store(1, ordering: .relaxed)
+            logger.warning(
+                "Circuit breaker probe failed: open again.",
+                metadata: ["breaker.open_for": "\(ConfigDuration.format(now.duration(to: until)))"]
+            )
+        case .closed, .none:
+            break
         }
-    }
-
-    private func recordFailure(status: String, message: String, points: Int) {
-        BridgeCounters.add(1, to: counters.writeErrors)
-        let firstFailure = !failing
-        failing = true
-        let (admitted, suppressed) = failureLog.admit(at: .now)
+        let firstFailure = !failureLog.isFailing
+        failureLog.isFailing = true
+        let (admitted, suppressed) = failureLog.limiter.admit(at: now)
         guard firstFailure || admitted else { return }
-        let (held, _) = buffer.occupancy
         logger.error(
-            "InfluxDB write failed; the batch is kept and retried.",
+            "InfluxDB write failed; the data is kept and retried.",
             metadata: [
-                "influx.status": "\(status)", "influx.message": "\(message.prefix(1024))", "batch.size": "\(points)",
-                "buffer.points": "\(held)", "retry.delay": "\(ConfigDuration.format(configuration.flushInterval))",
-                "log.suppressed": "\(suppressed)",
+                "influx.status": "\(status)", "influx.message": "\(message.prefix(1024))",
+                "request.points": "\(range.count)", "buffer.points": "\(buffer.occupancy.points)",
+                "retry.delay": "\(ConfigDuration.format(delay))", "log.suppressed": "\(suppressed)",
             ]
         )
     }
 
-    private func drainBuffer() {
-        let deadline = ContinuousClock.now + drain
-        while buffer.occupancy.points > 0 && ContinuousClock.now < deadline {
-            if !flush() {
-                // A failing server during shutdown: retry every second until the deadline.
-                let pause = min(.seconds(1), ContinuousClock.now.duration(to: deadline))
-                if pause > .zero { Thread.sleep(forTimeInterval: pause.seconds) }
+    private func deadLetter(_ refused: ArraySlice<RefusedLine>, status: Int?) {
+        guard !refused.isEmpty else { return }
+        let now = Self.wallClockNanoseconds()
+        let letters = refused.map { line in
+            let bytes = body[lineStarts[line.index]..<(lineStarts[line.index + 1] - 1)]
+            return DeadLetter(
+                time: now,
+                reason: line.reason,
+                status: status,
+                line: String(decoding: bytes, as: UTF8.self)
+            )
+        }
+        deadLetters.append(letters)
+        logger.error(
+            "InfluxDB refused lines for good; they are in the dead-letter file.",
+            metadata: [
+                "points.refused": "\(letters.count)", "influx.status": "\(status.map(String.init) ?? "?")",
+                "influx.message": "\(refused.first?.reason.prefix(512) ?? "")",
+                "dead_letters.path": "\(configuration.deadLetters.path)",
+            ]
+        )
+    }
+
+    private func drain() {
+        let deadline = ContinuousClock.now + configuration.shutdown.drain
+        while ContinuousClock.now < deadline {
+            if delivery == nil {
+                guard buffer.occupancy.points > 0 else { break }
+                startBatch()
             }
+            if case .wait(let until) = step() {
+                guard until < deadline else { break }
+                Thread.sleep(forTimeInterval: ContinuousClock.now.duration(to: until).seconds)
+            }
+            if delivery?.isComplete == true { finishBatch() }
         }
         let (left, _) = buffer.occupancy
         if left > 0 {
             BridgeCounters.add(left, to: counters.pointsDropped)
             logger.error(
                 "Stopped before InfluxDB accepted every point; the rest are dropped.",
-                metadata: ["points.dropped": "\(left)", "shutdown.drain": "\(ConfigDuration.format(drain))"]
+                metadata: [
+                    "points.dropped": "\(left)",
+                    "shutdown.drain": "\(ConfigDuration.format(configuration.shutdown.drain))",
+                ]
             )
         }
     }
 
     private func timedFlushDelay() -> Duration {
-        let jitter = configuration.flushJitter
-        guard jitter > .zero else { return configuration.flushInterval }
-        return configuration.flushInterval + jitter * Double.random(in: 0...1)
+        let jitter = influx.flushJitter
+        guard jitter > .zero else { return influx.flushInterval }
+        return influx.flushInterval + jitter * Double.random(in: 0...1)
+    }
+
+    private static func wallClockNanoseconds() -> Int64 {
+        Int64(Date().timeIntervalSince1970 * 1e9)
+    }
+}
+
+/// The failure-log limiter plus whether a failure streak is under way (its first failure is
+/// always logged, and its end once).
+private struct FailureLog {
+    var limiter = LogRateLimiter(burst: 1, window: .seconds(60))
+    var isFailing = false
+}
+
+extension WriteOutcome {
+    /// The HTTP status recorded with lines refused because of this reply.
+    fileprivate var refusalStatus: Int? {
+        switch self {
+        case .partiallyAccepted(let status, _), .rejected(let status, _): status
+        case .tooLarge: 413
+        default: nil
+        }
     }
 }
 

@@ -6,7 +6,8 @@ import Logging
 import ServiceLifecycle
 
 /// Runs `BatchWriter` on its own thread (libcurl blocks, so never on the cooperative pool).
-/// Graceful shutdown makes the writer drain for up to `shutdown.drain`, then returns.
+/// Graceful shutdown makes the writer drain for up to `shutdown.drain`, then returns. Lines
+/// InfluxDB refuses go to the dead-letter file.
 final class WriterService: Service {
     /// Makes the transport on the writer thread, which then owns it.
     typealias TransportFactory = @Sendable () throws -> any InfluxTransport
@@ -15,6 +16,7 @@ final class WriterService: Service {
     private let buffer: any PointBuffer
     private let counters: BridgeCounters
     private let makeTransport: TransportFactory
+    private let deadLetters: DeadLetterFile
     private let logger: Logger
 
     init(
@@ -22,8 +24,10 @@ final class WriterService: Service {
         buffer: any PointBuffer,
         counters: BridgeCounters,
         makeTransport: @escaping TransportFactory,
+        deadLetters: DeadLetterFile,
         logger: Logger
     ) {
+        self.deadLetters = deadLetters
         self.configuration = configuration
         self.buffer = buffer
         self.counters = counters
@@ -33,7 +37,7 @@ final class WriterService: Service {
 
     func run() async throws {
         try await DedicatedThread.runService(name: "writer", interrupt: buffer.interruptWaits) {
-            [configuration, buffer, counters, makeTransport, logger] stop in
+            [configuration, buffer, counters, makeTransport, deadLetters, logger] stop in
             let transport: any InfluxTransport
             do {
                 transport = try makeTransport()
@@ -42,11 +46,11 @@ final class WriterService: Service {
                 throw BridgeError(message: "the InfluxDB client could not be set up")
             }
             BatchWriter(
-                configuration: configuration.influxdb,
-                drain: configuration.shutdown.drain,
+                configuration: configuration,
                 buffer: buffer,
                 counters: counters,
                 transport: transport,
+                deadLetters: deadLetters,
                 logger: logger
             ).run(until: stop)
         }

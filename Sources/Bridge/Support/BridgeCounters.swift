@@ -17,7 +17,7 @@ public final class BridgeCounters: Sendable {
     let fieldsSkipped = Atomic<Int>(0)
     /// Points InfluxDB accepted (`points_written`).
     let pointsWritten = Atomic<Int>(0)
-    /// Points InfluxDB refused as bad data (`points_rejected`).
+    /// Points InfluxDB refused for good, each in the dead-letter file (`points_rejected`).
     let pointsRejected = Atomic<Int>(0)
     /// Points discarded because shutdown came before InfluxDB accepted them (`points_dropped`).
     let pointsDropped = Atomic<Int>(0)
@@ -25,6 +25,12 @@ public final class BridgeCounters: Sendable {
     let batchesWritten = Atomic<Int>(0)
     /// Write attempts that failed and will be retried (`write_errors`).
     let writeErrors = Atomic<Int>(0)
+    /// Write requests sent, retries and the halves of split batches included (`requests`).
+    let requests = Atomic<Int>(0)
+    /// Times the circuit breaker opened (`breaker_opened`).
+    let breakerOpened = Atomic<Int>(0)
+    /// The breaker now: 0 closed, 1 open or probing (`breaker_state`, a gauge).
+    let breakerState = Atomic<Int>(0)
     private let refusals = Mutex([Int](repeating: 0, count: RefusalReason.allCases.count))
 
     /// Zeroed counters.
@@ -58,6 +64,9 @@ public final class BridgeCounters: Sendable {
         public var pointsDropped: Int
         public var batchesWritten: Int
         public var writeErrors: Int
+        public var requests: Int
+        public var breakerOpened: Int
+        public var breakerState: Int
         public var messagesRefused: [RefusalReason: Int]
     }
 
@@ -72,6 +81,9 @@ public final class BridgeCounters: Sendable {
             pointsDropped: pointsDropped.load(ordering: .relaxed),
             batchesWritten: batchesWritten.load(ordering: .relaxed),
             writeErrors: writeErrors.load(ordering: .relaxed),
+            requests: requests.load(ordering: .relaxed),
+            breakerOpened: breakerOpened.load(ordering: .relaxed),
+            breakerState: breakerState.load(ordering: .relaxed),
             messagesRefused: messagesRefused
         )
     }

@@ -59,6 +59,11 @@ public struct PointRing: Sendable {
         bytes.copyFront(byteCount, into: &output)
     }
 
+    /// Appends the lengths of the first `points` points to `lengths`.
+    public func copyFrontLineLengths(points: Int, into lengths: inout [Int]) {
+        for index in 0..<points { lengths.append(Int(lineLengths[index])) }
+    }
+
     /// Removes the first `points` points, which span `byteCount` bytes.
     public mutating func removeFront(points: Int, bytes byteCount: Int) {
         bytes.removeFront(byteCount)

@@ -57,13 +57,23 @@ extension BridgeConfiguration {
         )
 
         // MARK: influxdb
-        let lowerURL = influxdb.url.lowercased()
+        func isBaseURL(_ url: String) -> Bool {
+            let lower = url.lowercased()
+            // No `user:password@`: credentials belong in influxdb.username/password or the token,
+            // where they are sent as headers and never logged.
+            return (lower.hasPrefix("http://") || lower.hasPrefix("https://")) && url.count > 8
+                && !url.contains(where: { $0 == "?" || $0 == "#" || $0 == "@" || $0.isWhitespace })
+        }
         require(
-            (lowerURL.hasPrefix("http://") || lowerURL.hasPrefix("https://")) && influxdb.url.count > 8
-                && !influxdb.url.contains(where: { $0 == "?" || $0 == "#" || $0.isWhitespace }),
+            isBaseURL(influxdb.url),
             "influxdb.url",
-            "must be an http:// or https:// base URL without query or fragment"
+            "must be an http:// or https:// base URL without credentials, query or fragment"
         )
+        for url in influxdb.failoverURLs where !isBaseURL(url) {
+            issues.append(
+                .init(key: "influxdb.failover_urls", message: "'\(url)' is not an http:// or https:// base URL")
+            )
+        }
         switch influxdb.api {
         case .v1, .v3:
             require(!influxdb.database.isEmpty, "influxdb.database", "must be set for api \(influxdb.api.rawValue)")
@@ -86,6 +96,26 @@ extension BridgeConfiguration {
         )
         require(influxdb.flushInterval, in: .milliseconds(100)...Duration.seconds(3600), "influxdb.flush_interval")
         require(influxdb.flushJitter, in: .zero...Duration.seconds(3600), "influxdb.flush_jitter")
+
+        // MARK: retry, breaker, dead letters
+        require(retry.initial, in: .milliseconds(100)...Duration.seconds(3600), "retry.initial")
+        require(retry.maximum, in: .milliseconds(100)...Duration.seconds(3600), "retry.max")
+        require(retry.maximum >= retry.initial, "retry.max", "must not be shorter than retry.initial")
+        require((1...1000).contains(breaker.failures), "breaker.failures", "must be between 1 and 1000")
+        require(breaker.openFor, in: .seconds(1)...Duration.seconds(3600), "breaker.open_for")
+        require(breaker.maximumOpenFor, in: .seconds(1)...Duration.seconds(86_400), "breaker.max_open_for")
+        require(
+            breaker.maximumOpenFor >= breaker.openFor,
+            "breaker.max_open_for",
+            "must not be shorter than breaker.open_for"
+        )
+        require(!deadLetters.path.isEmpty, "dead_letters.path", "must not be empty")
+        require(
+            (64 * 1024...64 * 1024 * 1024 * 1024).contains(deadLetters.maxBytes),
+            "dead_letters.max_bytes",
+            "must be between 65536 (64 KiB) and 68719476736 (64 GiB)"
+        )
+        require((0...100).contains(deadLetters.maxFiles), "dead_letters.max_files", "must be between 0 and 100")
 
         // MARK: buffer, logging, shutdown
         require(

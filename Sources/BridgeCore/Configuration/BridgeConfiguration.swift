@@ -10,6 +10,12 @@ public struct BridgeConfiguration: Equatable, Sendable {
     public var mapping: MappingConfiguration
     /// The `influxdb` section.
     public var influxdb: InfluxConfiguration
+    /// The `retry` section.
+    public var retry: RetryConfiguration
+    /// The `breaker` section.
+    public var breaker: BreakerConfiguration
+    /// The `dead_letters` section.
+    public var deadLetters: DeadLetterConfiguration
     /// The `buffer` section.
     public var buffer: BufferConfiguration
     /// The `logging` section.
@@ -22,6 +28,9 @@ public struct BridgeConfiguration: Equatable, Sendable {
         mqtt: MQTTConfiguration = .init(),
         mapping: MappingConfiguration = .init(),
         influxdb: InfluxConfiguration = .init(),
+        retry: RetryConfiguration = .init(),
+        breaker: BreakerConfiguration = .init(),
+        deadLetters: DeadLetterConfiguration = .init(),
         buffer: BufferConfiguration = .init(),
         logging: LoggingConfiguration = .init(),
         shutdown: ShutdownConfiguration = .init()
@@ -29,6 +38,9 @@ public struct BridgeConfiguration: Equatable, Sendable {
         self.mqtt = mqtt
         self.mapping = mapping
         self.influxdb = influxdb
+        self.retry = retry
+        self.breaker = breaker
+        self.deadLetters = deadLetters
         self.buffer = buffer
         self.logging = logging
         self.shutdown = shutdown

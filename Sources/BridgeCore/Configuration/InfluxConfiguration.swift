@@ -17,6 +17,9 @@ public struct InfluxConfiguration: Equatable, Sendable {
     public var api: InfluxAPI
     /// Base URL, `http://` or `https://` (`influxdb.url`).
     public var url: String
+    /// More base URLs for the same database (`influxdb.failover_urls`): when a request gets no
+    /// reply at all, the next one is tried, round robin.
+    public var failoverURLs: [String]
     /// Database for v1 and v3 (`influxdb.database`).
     public var database: String
     /// Retention policy for v1, if not the default (`influxdb.retention_policy`).
@@ -54,6 +57,7 @@ public struct InfluxConfiguration: Equatable, Sendable {
     public init(
         api: InfluxAPI = .v2,
         url: String = "http://127.0.0.1:8086",
+        failoverURLs: [String] = [],
         database: String = "iotflow",
         retentionPolicy: String? = nil,
         org: String = "iotflow",
@@ -72,6 +76,7 @@ public struct InfluxConfiguration: Equatable, Sendable {
     ) {
         self.api = api
         self.url = url
+        self.failoverURLs = failoverURLs
         self.database = database
         self.retentionPolicy = retentionPolicy
         self.org = org

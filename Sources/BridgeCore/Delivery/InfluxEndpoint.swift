@@ -15,11 +15,14 @@
 public struct InfluxEndpoint: Equatable, Sendable {
     /// The full write URL, query included.
     public let url: String
+    /// The configured base URL, for logs (validation refuses URLs with credentials in them).
+    public let baseURL: String
     /// Header lines (without CRLF), credentials included: never log them.
     public let headers: [String]
 
     /// The endpoint for a validated configuration.
     public init(configuration: InfluxConfiguration) {
+        baseURL = configuration.url
         var base = Substring(configuration.url)
         while base.hasSuffix("/") { base = base.dropLast() }
         var query: [(String, String)]

@@ -1,32 +1,111 @@
-// iotflow-bridge: what a write attempt's reply means for the batch.
+// iotflow-bridge: what a write attempt's reply means for the lines it carried.
 // SPDX-License-Identifier: Apache-2.0
 
-/// What the writer does with a batch after a write attempt. A value, decided from the status
-/// code alone, never from string matching (REFERENCE.md §B.5).
-public enum WriteOutcome: Equatable, Sendable {
-    /// 2xx: every point was stored; remove the batch.
-    case accepted
-    /// 400 / 422: the server refused the data itself, so sending the same bytes again gets
-    /// the same answer. InfluxDB 1.x and 3.x have stored the valid lines already; the batch is
-    /// removed and counted as rejected, and the server's message is logged.
-    case rejected(status: Int)
-    /// 401 / 403 / 404: the bridge's configuration (token, database, bucket) is wrong; keep
-    /// the batch and retry later.
-    case configurationError(status: Int)
-    /// 408, 413, 429, 5xx, other statuses, or no reply at all: keep the batch and retry later.
-    case retryable(status: Int?)
+/// One line the server refused, as InfluxDB 3 reports it (`data[]` of a partial write).
+public struct LineFailure: Equatable, Sendable {
+    /// 1-based line number within the request body.
+    public var lineNumber: Int
+    /// The server's reason for this line.
+    public var message: String
 
-    /// Classifies an HTTP status; nil means no reply (connection refused, timeout, reset).
-    public init(status: Int?) {
+    /// A refused line.
+    public init(lineNumber: Int, message: String) {
+        self.lineNumber = lineNumber
+        self.message = message
+    }
+}
+
+/// What the writer does after a write attempt, decided from the status code and, where the
+/// server gives one, the structured error body; never by matching free text
+/// (REFERENCE.md §B.5, telegraf's `http.go` table).
+public enum WriteOutcome: Equatable, Sendable {
+    /// 2xx: every line was stored.
+    case accepted
+    /// 400/422 from InfluxDB 3 with `data[]`: the listed lines were refused, every other line
+    /// was stored (the bridge writes with `accept_partial=true`).
+    case partiallyAccepted(status: Int, failures: [LineFailure])
+    /// 400/422 without line numbers (InfluxDB 1.x, 2.x, VictoriaMetrics): some line is bad data.
+    /// Sending the same bytes again gets the same answer, so the writer isolates the bad lines by
+    /// splitting the request; lines 1.x already stored are stored again unchanged (identical
+    /// points overwrite).
+    case rejected(status: Int, message: String)
+    /// 401/403/404, other 4xx, and 1.x's 500 "retention policy not found": the bridge's
+    /// token, database or URL is wrong. The data is kept; only an operator can fix it.
+    case configurationError(status: Int, message: String)
+    /// 413: the body is larger than the server takes; split it.
+    case tooLarge
+    /// 429/503: the server asks for less; wait at least `retryAfter` when it says so.
+    case throttled(status: Int, retryAfter: Duration?, message: String)
+    /// 408, other 5xx, or no reply at all (refused, reset, timed out): retry with backoff.
+    case retryable(status: Int?, message: String)
+
+    /// Classifies a reply; `status` nil means none arrived and `body` then holds the
+    /// transport's error text.
+    public init(status: Int?, body: [UInt8], retryAfterSeconds: Int? = nil) {
+        let message = ErrorBody.message(in: body)
         guard let status else {
-            self = .retryable(status: nil)
+            self = .retryable(status: nil, message: message)
             return
         }
         switch status {
-        case 200..<300: self = .accepted
-        case 400, 422: self = .rejected(status: status)
-        case 401, 403, 404: self = .configurationError(status: status)
-        default: self = .retryable(status: status)
+        case 200..<300:
+            self = .accepted
+        case 400, 422:
+            if let failures = ErrorBody.lineFailures(in: body), !failures.isEmpty {
+                self = .partiallyAccepted(status: status, failures: failures)
+            } else {
+                self = .rejected(status: status, message: message)
+            }
+        case 413:
+            self = .tooLarge
+        case 429, 503:
+            self = .throttled(status: status, retryAfter: retryAfterSeconds.map { .seconds($0) }, message: message)
+        case 408:
+            self = .retryable(status: status, message: message)
+        case 500 where message.contains("retention policy not found"):
+            // InfluxDB 1.x answers an unknown `rp` with 500 (REFERENCE.md §B.1): a configuration error.
+            self = .configurationError(status: status, message: message)
+        case 400..<500:
+            // 401/403/404 and the rest (405 from a wrong path, …): retrying or splitting cannot
+            // help and the data is not at fault, so keep it and tell the operator.
+            self = .configurationError(status: status, message: message)
+        default:
+            self = .retryable(status: status, message: message)
         }
+    }
+}
+
+/// The error bodies of the three APIs.
+enum ErrorBody {
+    /// The human-readable message: v1 `{"error": …}`, v2 `{"code": …, "message": …}`, v3
+    /// `{"error": …, "data": …}`, or the body itself when it is not JSON (VictoriaMetrics, proxies).
+    static func message(in body: [UInt8]) -> String {
+        guard case .object(let members)? = try? JSONParser().parse(body) else {
+            return String(decoding: body.prefix(1024), as: UTF8.self)
+        }
+        for key in ["message", "error"] {
+            if case .string(let text)? = members.last(where: { $0.key == key })?.value { return text }
+        }
+        return String(decoding: body.prefix(1024), as: UTF8.self)
+    }
+
+    /// InfluxDB 3's per-line errors: `"data": [{"original_line", "line_number", "error_message"}]`.
+    /// With `accept_partial=false` `data` is one object (the first error) and nothing was stored,
+    /// so only the array form counts as a partial write.
+    static func lineFailures(in body: [UInt8]) -> [LineFailure]? {
+        guard case .object(let members)? = try? JSONParser().parse(body),
+            case .array(let items)? = members.last(where: { $0.key == "data" })?.value
+        else { return nil }
+        var failures: [LineFailure] = []
+        for item in items {
+            guard case .object(let fields) = item,
+                case .number(let number)? = fields.last(where: { $0.key == "line_number" })?.value,
+                let lineNumber = number.exactInteger, lineNumber >= 1
+            else { return nil }
+            var message = ""
+            if case .string(let text)? = fields.last(where: { $0.key == "error_message" })?.value { message = text }
+            failures.append(LineFailure(lineNumber: Int(lineNumber), message: message))
+        }
+        return failures
     }
 }

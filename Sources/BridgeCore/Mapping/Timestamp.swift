@@ -78,6 +78,37 @@ public enum Timestamp {
         return overflow1 || overflow2 ? nil : total
     }
 
+    /// RFC 3339 text in UTC with nine fraction digits: `2024-01-01T12:00:00.000000000Z`.
+    public static func rfc3339(nanoseconds: Int64) -> String {
+        let (seconds, fraction) = nanoseconds.quotientAndRemainder(dividingBy: 1_000_000_000)
+        let wholeSeconds = fraction < 0 ? seconds - 1 : seconds
+        let nanos = fraction < 0 ? fraction + 1_000_000_000 : fraction
+        let (days, secondOfDay) = wholeSeconds.quotientAndRemainder(dividingBy: 86_400)
+        let day = secondOfDay < 0 ? days - 1 : days
+        let second = secondOfDay < 0 ? secondOfDay + 86_400 : secondOfDay
+        let (year, month, dayOfMonth) = civilFromDays(day)
+        func pad(_ value: Int64, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(dayOfMonth, 2))T\(pad(second / 3600, 2)):"
+            + "\(pad(second / 60 % 60, 2)):\(pad(second % 60, 2)).\(pad(nanos, 9))Z"
+    }
+
+    /// The date of a day count since 1970-01-01 (Howard Hinnant's algorithm, the inverse of
+    /// `daysFromCivil`).
+    private static func civilFromDays(_ days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shiftedMonth = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
+        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
     private static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28

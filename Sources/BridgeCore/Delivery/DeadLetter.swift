@@ -1,0 +1,101 @@
+// iotflow-bridge: one refused piece of data, as a JSON line an operator can read and replay.
+// SPDX-License-Identifier: Apache-2.0
+
+/// A record in the dead-letter file: what was refused, when, by whom and why.
+///
+/// One format serves both sources of refusals: lines InfluxDB refused (`line`, `status`) and,
+/// later, messages the mapping refused (`topic`, `payload`). Encoded as one JSON object per line:
+/// `{"time":"2026-11-22T10:00:00.123456789Z","reason":"…","status":400,"device":"dev-1","line":"…"}`.
+/// Keys that do not apply are left out.
+public struct DeadLetter: Equatable, Sendable {
+    /// When it was refused, nanoseconds since the epoch.
+    public var time: Int64
+    /// The server's or the mapping's reason.
+    public var reason: String
+    /// The HTTP status of the refusal, for server rejections.
+    public var status: Int?
+    /// The device, from the line's `device_id` tag or the topic.
+    public var device: String?
+    /// The line-protocol line that was refused (without its newline).
+    public var line: String?
+
+    /// A record; `device` is taken from the line's `device_id` tag when not given.
+    public init(time: Int64, reason: String, status: Int? = nil, device: String? = nil, line: String? = nil) {
+        self.time = time
+        self.reason = reason
+        self.status = status
+        self.device = device ?? line.flatMap { Self.tagValue("device_id", in: $0) }
+        self.line = line
+    }
+
+    /// The record as one JSON line, newline included.
+    public var jsonLine: String {
+        var json = "{\"time\":\(Self.quoted(Timestamp.rfc3339(nanoseconds: time))),\"reason\":\(Self.quoted(reason))"
+        if let status { json += ",\"status\":\(status)" }
+        if let device { json += ",\"device\":\(Self.quoted(device))" }
+        if let line { json += ",\"line\":\(Self.quoted(line))" }
+        return json + "}\n"
+    }
+
+    /// Reads a record back from one line of the file; nil for anything else.
+    public init?(jsonLine: String) {
+        guard case .object(let members)? = try? JSONParser().parse(Array(jsonLine.utf8)) else { return nil }
+        func string(_ key: String) -> String? {
+            if case .string(let value)? = members.last(where: { $0.key == key })?.value { return value }
+            return nil
+        }
+        guard let time = string("time").flatMap({ Timestamp.nanoseconds(rfc3339: $0) }), let reason = string("reason")
+        else { return nil }
+        var status: Int?
+        if case .number(let number)? = members.last(where: { $0.key == "status" })?.value {
+            status = number.exactInteger.map { Int($0) }
+        }
+        self.init(time: time, reason: reason, status: status, device: string("device"), line: string("line"))
+    }
+
+    /// The unescaped value of tag `key` in a line-protocol line, if present.
+    static func tagValue(_ key: String, in line: String) -> String? {
+        // The series key ends at the first unescaped space; tags follow unescaped commas.
+        var fields: [String] = []
+        var current = ""
+        var escaped = false
+        for character in line {
+            if escaped {
+                current.append(character)
+                escaped = false
+            } else if character == "\\" {
+                escaped = true
+            } else if character == "," || character == " " {
+                fields.append(current)
+                current = ""
+                if character == " " { break }
+            } else {
+                current.append(character)
+            }
+        }
+        for tag in fields.dropFirst() {
+            let parts = tag.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 && parts[0] == key { return String(parts[1]) }
+        }
+        return nil
+    }
+
+    /// A JSON string literal: quotes, backslashes and control characters escaped.
+    static func quoted(_ text: String) -> String {
+        var output = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": output += "\\\""
+            case "\\": output += "\\\\"
+            case "\n": output += "\\n"
+            case "\r": output += "\\r"
+            case "\t": output += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: output.unicodeScalars.append(scalar)
+            }
+        }
+        return output + "\""
+    }
+}
