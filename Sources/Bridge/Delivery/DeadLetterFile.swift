@@ -98,17 +98,14 @@ public final class DeadLetterFile: Sendable {
     }
 
     private func writeAll(_ text: String, to descriptor: CInt) throws {
-        var text = text
-        try text.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw BridgeError(message: "write: \(String(cString: strerror(errno)))")
-                }
-                offset += written
+        var remaining = Array(text.utf8)[...]
+        while !remaining.isEmpty {
+            let written = remaining.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw BridgeError(message: "write: \(String(cString: strerror(errno)))")
             }
+            remaining = remaining.dropFirst(written)
         }
     }
 }
