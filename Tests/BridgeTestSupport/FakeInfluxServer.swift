@@ -36,14 +36,21 @@ public final class FakeInfluxServer: Sendable {
 
     /// Starts listening and accepting at once.
     ///
-    /// - Parameter responder: the initial script; by default every request gets 204 No Content.
+    /// - Parameters:
+    ///   - port: the port to listen on; 0 (the default) picks a free one. Passing the port of a
+    ///     stopped server brings "the same server" back, for outage tests.
+    ///   - responder: the initial script; by default every request gets 204 No Content.
     /// - Throws: `HarnessError` if the socket cannot be bound.
     public init(
+        port requestedPort: UInt16 = 0,
         responder: @escaping @Sendable (RecordedRequest) -> FakeResponse = { _ in .noContent }
     ) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw HarnessError("socket: \(String(cString: strerror(errno)))") }
-        var address = sockaddr_in.loopback(port: 0)
+        // A stopped server's port may linger in TIME_WAIT; rebinding it must still work.
+        var reuse: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in.loopback(port: requestedPort)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let ok = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
