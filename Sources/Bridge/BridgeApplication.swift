@@ -19,6 +19,7 @@ public final class BridgeApplication: Sendable {
     private let ingest: IngestService
     private let writer: WriterService
     private let summary: SummaryService
+    private let influxSettings: InfluxSettings
     private let logger: Logger
 
     /// Builds the bridge for a validated configuration. `dryRun` prints batches to stdout
@@ -29,14 +30,15 @@ public final class BridgeApplication: Sendable {
         let buffer = MemoryPointBuffer(capacityBytes: configuration.buffer.maxBytes)
         self.buffer = buffer
         ingest = IngestService(configuration: configuration, buffer: buffer, counters: counters, logger: logger)
-        let influx = configuration.influxdb
+        influxSettings = InfluxSettings(configuration.influxdb)
         writer = WriterService(
             configuration: configuration,
             buffer: buffer,
             counters: counters,
+            settings: influxSettings,
             makeTransport: dryRun
-                ? { @Sendable in StandardOutputTransport() }
-                : { @Sendable in try CurlInfluxTransport(configuration: influx, logger: logger) },
+                ? { @Sendable _ in StandardOutputTransport() }
+                : { @Sendable influx in try CurlInfluxTransport(configuration: influx, logger: logger) },
             deadLetters: DeadLetterFile(configuration: configuration.deadLetters, logger: logger),
             logger: logger
         )
@@ -52,13 +54,21 @@ public final class BridgeApplication: Sendable {
     ///
     /// - Parameter signals: the signals that start a graceful shutdown (none in tests, which
     ///   call `triggerGracefulShutdown()` on the group).
-    public func serviceGroup(gracefulShutdownSignals signals: [UnixSignal] = [.sigterm, .sigint]) -> ServiceGroup {
+    ///   - load: reads and validates the configuration again; when given, SIGHUP reloads with it.
+    public func serviceGroup(
+        gracefulShutdownSignals signals: [UnixSignal] = [.sigterm, .sigint],
+        reloadingWith load: (@Sendable () async throws(ConfigurationError) -> BridgeConfiguration)? = nil
+    ) -> ServiceGroup {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: summary),
+            .init(service: writer),
+            .init(service: ingest),
+        ]
+        if let load {
+            services.append(.init(service: ReloadService(load: load, apply: reload, logger: logger)))
+        }
         var group = ServiceGroupConfiguration(
-            services: [
-                .init(service: summary),
-                .init(service: writer),
-                .init(service: ingest),
-            ],
+            services: services,
             gracefulShutdownSignals: signals,
             logger: logger
         )
@@ -68,9 +78,41 @@ public final class BridgeApplication: Sendable {
         return ServiceGroup(configuration: group)
     }
 
-    /// Runs until SIGTERM or SIGINT has stopped every service.
-    public func run() async throws {
-        try await serviceGroup().run()
+    /// Runs until SIGTERM or SIGINT has stopped every service; SIGHUP reloads with `load`.
+    public func run(
+        reloadingWith load: @escaping @Sendable () async throws(ConfigurationError) -> BridgeConfiguration
+    )
+        async throws
+    {
+        try await serviceGroup(reloadingWith: load).run()
+    }
+
+    /// Applies a reloaded, validated configuration: the `influxdb` section takes effect from the
+    /// writer's next request; other changed sections are logged as needing a restart.
+    public func reload(_ reloaded: BridgeConfiguration) {
+        var others = reloaded
+        others.influxdb = configuration.influxdb
+        let needRestart = [
+            others.mqtt != configuration.mqtt ? "mqtt" : nil,
+            others.mapping != configuration.mapping ? "mapping" : nil,
+            others.retry != configuration.retry ? "retry" : nil,
+            others.breaker != configuration.breaker ? "breaker" : nil,
+            others.deadLetters != configuration.deadLetters ? "dead_letters" : nil,
+            others.buffer != configuration.buffer ? "buffer" : nil,
+            others.logging != configuration.logging ? "logging" : nil,
+            others.shutdown != configuration.shutdown ? "shutdown" : nil,
+        ].compactMap { $0 }
+        if influxSettings.replace(with: reloaded.influxdb) {
+            logger.notice("Reloaded the influxdb settings; the next write uses them.")
+        } else {
+            logger.notice("Reloaded; the influxdb settings are unchanged.")
+        }
+        if !needRestart.isEmpty {
+            logger.warning(
+                "Changes to these sections take effect after a restart.",
+                metadata: ["config.sections": "\(needRestart.joined(separator: ","))"]
+            )
+        }
     }
 
     /// Returns once the broker has granted the first subscription.

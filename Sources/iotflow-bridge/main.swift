@@ -17,7 +17,7 @@ struct IoTFlowBridge: AsyncParsableCommand {
             upper snake case (influxdb.batch_size is INFLUXDB_BATCH_SIZE); the variables win over the file.
             """,
         version: BuildInfo.version,
-        subcommands: [Run.self, CheckConfig.self, PrintConfig.self],
+        subcommands: [Run.self, CheckConfig.self, PrintConfig.self, DeadLetters.self],
         defaultSubcommand: Run.self
     )
 }
@@ -68,7 +68,8 @@ struct Run: AsyncParsableCommand {
             ]
         )
         let application = BridgeApplication(configuration: configuration, dryRun: dryRun, logger: logger)
-        try await application.run()
+        let options = self.options
+        try await application.run(reloadingWith: { () async throws(ConfigurationError) in try await options.load() })
         logger.notice("Stopped.")
     }
 }
@@ -111,6 +112,49 @@ struct PrintConfig: AsyncParsableCommand {
         } catch {
             CheckConfig.report(error)
             throw ExitCode.failure
+        }
+    }
+}
+
+struct DeadLetters: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dead-letters",
+        abstract: "Work with the dead-letter file.",
+        subcommands: [Replay.self]
+    )
+
+    struct Replay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Resend the lines InfluxDB refused (after fixing the cause); lines refused again go to FILE.rejected."
+        )
+
+        @OptionGroup var options: ConfigOptions
+
+        @Argument(help: "A dead-letter file (dead_letters.path, or a rotated FILE.N).")
+        var file: String
+
+        func run() async throws {
+            let configuration: BridgeConfiguration
+            do {
+                configuration = try await options.load()
+            } catch {
+                CheckConfig.report(error)
+                throw ExitCode(78)
+            }
+            LibraryBootstrap.initialize()
+            defer { LibraryBootstrap.cleanup() }
+            let report = try await DeadLetterReplay.run(
+                path: file,
+                configuration: configuration,
+                logger: Logger(label: "replay")
+            )
+            print(report.summary(file: file))
+            if let failure = report.failure {
+                FileHandle.standardError.write(Data("stopped: \(failure)\n".utf8))
+                throw ExitCode.failure
+            }
+            if report.refused > 0 { throw ExitCode.failure }
         }
     }
 }

@@ -5,6 +5,7 @@ import Bridge
 import BridgeCore
 import BridgeTestSupport
 import Foundation
+import InMemoryLogging
 import Logging
 import Synchronization
 import Testing
@@ -233,5 +234,35 @@ struct DeliveryTests {
                 "Circuit breaker opened: no writes until the cool-down ends; the buffer absorbs."
             )
         )
+    }
+
+    /// The sink copies InfluxDB 2.x's 401 `{"code":"unauthorized","message":"unauthorized access"}`.
+    @Test func aWrongTokenKeepsTheDataUntilAReloadFixesIt() async throws {
+        let broker = try await broker()
+        let sink = try FakeInfluxServer { request in
+            request.headers["authorization"] == "Token good"
+                ? .noContent : .v2Error(status: 401, code: "unauthorized", message: "unauthorized access")
+        }
+        let wrong = configuration(
+            broker: broker,
+            influx: InfluxConfiguration(url: sink.baseURL.absoluteString, token: Secret("bad"))
+        )
+        let bridge = try await BridgeUnderTest(wrong)
+        try await publish(port: broker.port, devices: 10, count: 500)
+        try await eventually("the breaker opened") { bridge.counters.breakerOpened == 1 }
+
+        let failures = bridge.logs.entries.filter {
+            "\($0.message)" == "InfluxDB write failed; the data is kept and retried."
+        }
+        #expect(failures.count == 1, "failures are logged once per streak, then at most once a minute")
+        #expect(failures.first?.level == .error && failures.first?.metadata["influx.message"] == "unauthorized access")
+        #expect(bridge.counters.pointsWritten == 0 && bridge.application.buffer.occupancy.points == 500)
+
+        var fixed = wrong
+        fixed.influxdb.token = Secret("good")
+        bridge.application.reload(fixed)
+        try await eventually("500 points written") { bridge.counters.pointsWritten == 500 }
+        try await bridge.stop()
+        #expect(bridge.counters.pointsDropped == 0 && bridge.counters.pointsRejected == 0)
     }
 }

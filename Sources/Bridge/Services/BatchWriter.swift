@@ -30,7 +30,11 @@ final class BatchWriter {
     private let buffer: any PointBuffer
     private let counters: BridgeCounters
     private let logger: Logger
-    private let transport: any InfluxTransport
+    private var transport: any InfluxTransport
+    /// Where reloaded `influxdb` settings come from, the version in use, and how to build a
+    /// transport from them (nil in tests that script the transport).
+    private let reloads: (settings: InfluxSettings, makeTransport: WriterService.TransportFactory)?
+    private var settingsVersion = 0
     private let deadLetters: DeadLetterFile
 
     private var retry: RetryPolicy
@@ -57,8 +61,10 @@ final class BatchWriter {
         counters: BridgeCounters,
         transport: any InfluxTransport,
         deadLetters: DeadLetterFile,
-        logger: Logger
+        logger: Logger,
+        reloads: (settings: InfluxSettings, makeTransport: WriterService.TransportFactory)? = nil
     ) {
+        self.reloads = reloads
         self.configuration = configuration
         self.buffer = buffer
         self.counters = counters
@@ -90,7 +96,7 @@ final class BatchWriter {
                 startBatch()
             }
             if case .wait(let until) = step() {
-                stop.wait(for: ContinuousClock.now.duration(to: until))
+                wait(until: until, stop: stop)
             }
             if delivery?.isComplete == true {
                 finishBatch()
@@ -106,8 +112,45 @@ final class BatchWriter {
         case wait(until: ContinuousClock.Instant)
     }
 
+    /// Sleeps until `until`, waking early for `stop` or reloaded settings (checked every second,
+    /// so a fixed token is used at once rather than after a cool-down of up to 10 minutes).
+    private func wait(until: ContinuousClock.Instant, stop: WakeSignal) {
+        while !stop.isSignalled && ContinuousClock.now < until {
+            if let reloads, reloads.settings.current.version != settingsVersion { return }
+            stop.wait(for: min(.seconds(1), ContinuousClock.now.duration(to: until)))
+        }
+    }
+
+    /// Switches to reloaded `influxdb` settings: a new transport, and a fresh start for the
+    /// backoff and the breaker, since the reason for failing (a wrong token, say) may be gone.
+    private func useReloadedSettings() {
+        guard let reloads else { return }
+        let (version, influx) = reloads.settings.current
+        guard version != settingsVersion else { return }
+        settingsVersion = version
+        do {
+            transport = try reloads.makeTransport(influx)
+        } catch {
+            logger.error(
+                "Cannot use the reloaded influxdb settings; keeping the old ones.",
+                metadata: ["error": "\(error)"]
+            )
+            return
+        }
+        consecutiveFailures = 0
+        nextAttempt = .now
+        breaker = CircuitBreaker(
+            failureThreshold: configuration.breaker.failures,
+            openFor: configuration.breaker.openFor,
+            maximumOpenFor: configuration.breaker.maximumOpenFor
+        )
+        counters.breakerState.store(0, ordering: .relaxed)
+        logger.notice("Writing with the reloaded influxdb settings.", metadata: ["influx.url": "\(influx.url)"])
+    }
+
     /// Sends the next request of the current batch, or says how long to wait first.
     private func step() -> Step {
+        useReloadedSettings()
         guard var current = delivery else { return .sent }
         let now = ContinuousClock.now
         if now < nextAttempt { return .wait(until: nextAttempt) }

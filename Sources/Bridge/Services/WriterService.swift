@@ -10,12 +10,13 @@ import ServiceLifecycle
 /// InfluxDB refuses go to the dead-letter file.
 final class WriterService: Service {
     /// Makes the transport on the writer thread, which then owns it.
-    typealias TransportFactory = @Sendable () throws -> any InfluxTransport
+    typealias TransportFactory = @Sendable (InfluxConfiguration) throws -> any InfluxTransport
 
     private let configuration: BridgeConfiguration
     private let buffer: any PointBuffer
     private let counters: BridgeCounters
     private let makeTransport: TransportFactory
+    private let settings: InfluxSettings
     private let deadLetters: DeadLetterFile
     private let logger: Logger
 
@@ -23,10 +24,12 @@ final class WriterService: Service {
         configuration: BridgeConfiguration,
         buffer: any PointBuffer,
         counters: BridgeCounters,
+        settings: InfluxSettings,
         makeTransport: @escaping TransportFactory,
         deadLetters: DeadLetterFile,
         logger: Logger
     ) {
+        self.settings = settings
         self.deadLetters = deadLetters
         self.configuration = configuration
         self.buffer = buffer
@@ -37,10 +40,10 @@ final class WriterService: Service {
 
     func run() async throws {
         try await DedicatedThread.runService(name: "writer", interrupt: buffer.interruptWaits) {
-            [configuration, buffer, counters, makeTransport, deadLetters, logger] stop in
+            [configuration, buffer, counters, settings, makeTransport, deadLetters, logger] stop in
             let transport: any InfluxTransport
             do {
-                transport = try makeTransport()
+                transport = try makeTransport(settings.current.configuration)
             } catch {
                 logger.critical("The InfluxDB client could not be set up.", metadata: ["error": "\(error)"])
                 throw BridgeError(message: "the InfluxDB client could not be set up")
@@ -51,7 +54,8 @@ final class WriterService: Service {
                 counters: counters,
                 transport: transport,
                 deadLetters: deadLetters,
-                logger: logger
+                logger: logger,
+                reloads: (settings, makeTransport)
             ).run(until: stop)
         }
     }
