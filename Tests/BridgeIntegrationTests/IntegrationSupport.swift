@@ -174,6 +174,13 @@ func testConfiguration(
             reconnectMax: .seconds(1)
         ),
         influxdb: influx,
+        // Production backs off to 60 s and opens the breaker for 60 s; tests want recoveries in seconds.
+        retry: RetryConfiguration(initial: .milliseconds(200), maximum: .seconds(2)),
+        breaker: BreakerConfiguration(failures: 5, openFor: .seconds(3), maximumOpenFor: .seconds(10)),
+        deadLetters: DeadLetterConfiguration(
+            path: FileManager.default.temporaryDirectory.appendingPathComponent("iotflow-dl-\(UUID().uuidString).jsonl")
+                .path
+        ),
         logging: LoggingConfiguration(summaryInterval: .seconds(3600)),
         shutdown: ShutdownConfiguration(drain: .seconds(10))
     )
