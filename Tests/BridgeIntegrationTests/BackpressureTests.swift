@@ -16,7 +16,10 @@ struct BackpressureTests {
         try Integration.requireServers()
         let broker = try MosquittoBroker()
         try await broker.start()
-        let sink = try FakeInfluxServer { _ in .v2Error(status: 503, code: "unavailable", message: "busy") }
+        let accepted = AcceptedBodies(accepting: false)
+        let sink = try FakeInfluxServer {
+            accepted.answer($0, refusal: .v2Error(status: 503, code: "unavailable", message: "busy"))
+        }
         var configuration = testConfiguration(
             brokerPort: broker.port,
             influx: InfluxConfiguration(url: sink.baseURL.absoluteString)
@@ -35,19 +38,13 @@ struct BackpressureTests {
         #expect(receivedWhilePaused < 20_000)
         #expect(bridge.application.buffer.occupancy.bytes <= 1024 * 1024)
 
-        sink.responder = { _ in .noContent }
+        accepted.startAccepting()
         try await eventually("20,000 points written") { bridge.counters.pointsWritten == 20_000 }
         try await bridge.stop()
 
-        // Every sequence number arrived in an accepted (204) request.
-        let accepted = sink.requests.suffix(from: sink.requests.count - bridge.counters.batchesWritten)
-        var sequenceNumbers: [Substring] = []
-        for request in accepted {
-            for line in request.lines {
-                if let number = line.split(separator: "seq=").last?.split(separator: " ").first {
-                    sequenceNumbers.append(number)
-                }
-            }
+        // Every sequence number arrived in an accepted (204) request, once.
+        let sequenceNumbers = accepted.lines.compactMap {
+            $0.split(separator: "seq=").last?.split(separator: " ").first
         }
         #expect(Set(sequenceNumbers).count == 20_000 && sequenceNumbers.count == 20_000)
         #expect(bridge.counters.pointsDropped == 0 && bridge.counters.messagesRefused.values.allSatisfy { $0 == 0 })

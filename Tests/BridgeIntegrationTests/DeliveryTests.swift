@@ -20,27 +20,6 @@ private func storedLines(_ requests: [RecordedRequest], accepted: (RecordedReque
     requests.filter(accepted).flatMap { $0.lines }
 }
 
-/// Bodies the sink's responder answered 204, recorded by the responder itself.
-private final class AcceptedBodies: Sendable {
-    private let bodies = Mutex<[String]>([])
-    private let accepting: Mutex<Bool>
-
-    init(accepting: Bool) {
-        self.accepting = Mutex(accepting)
-    }
-
-    func startAccepting() { accepting.withLock { $0 = true } }
-
-    /// 204 (recording the body) while accepting, otherwise `refusal`.
-    func answer(_ request: RecordedRequest, refusal: FakeResponse) -> FakeResponse {
-        guard accepting.withLock({ $0 }) else { return refusal }
-        bodies.withLock { $0.append(request.decodedBody) }
-        return .noContent
-    }
-
-    var lines: [Substring] { bodies.withLock { $0 }.flatMap { $0.split(separator: "\n") } }
-}
-
 private func temporaryPath(_ name: String) -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("iotflow-\(UUID().uuidString)-\(name)").path
 }

@@ -8,6 +8,7 @@ import Foundation
 import InMemoryLogging
 import Logging
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 /// The real servers the suites need, and whether this run may skip without them.
@@ -212,4 +213,25 @@ func publishRaw(port: UInt16, topic: String, payload: String) async throws {
         ["-h", "127.0.0.1", "-p", "\(port)", "-q", "1", "-t", topic, "-m", payload]
     )
     try #require(status == 0, "mosquitto_pub failed: \(output)")
+}
+
+/// Bodies the sink's responder answered 204, recorded by the responder itself.
+final class AcceptedBodies: Sendable {
+    private let bodies = Mutex<[String]>([])
+    private let accepting: Mutex<Bool>
+
+    init(accepting: Bool) {
+        self.accepting = Mutex(accepting)
+    }
+
+    func startAccepting() { accepting.withLock { $0 = true } }
+
+    /// 204 (recording the body) while accepting, otherwise `refusal`.
+    func answer(_ request: RecordedRequest, refusal: FakeResponse) -> FakeResponse {
+        guard accepting.withLock({ $0 }) else { return refusal }
+        bodies.withLock { $0.append(request.decodedBody) }
+        return .noContent
+    }
+
+    var lines: [Substring] { bodies.withLock { $0 }.flatMap { $0.split(separator: "\n") } }
 }
