@@ -47,6 +47,7 @@ rows() {
 }
 MQTT_PORT=$mqtt_port MQTT_CLIENT_ID=iotflow-bench INFLUXDB_API=v2 INFLUXDB_URL="http://127.0.0.1:$vm_port" \
     INFLUXDB_BATCH_SIZE=$batch INFLUXDB_FLUSH_INTERVAL=1000 LOGGING_SUMMARY_INTERVAL=1h \
+    DEAD_LETTERS_PATH="$work/dead-letters.jsonl" \
     "$bin/iotflow-bridge" run >"$work/bridge.log" 2>&1 &
 bridge_pid=$!
 wait_for_line "$work/bridge.log" 20 "Subscribed."
