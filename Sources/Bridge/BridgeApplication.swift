@@ -29,7 +29,14 @@ public final class BridgeApplication: Sendable {
         self.logger = logger
         let buffer = MemoryPointBuffer(capacityBytes: configuration.buffer.maxBytes)
         self.buffer = buffer
-        ingest = IngestService(configuration: configuration, buffer: buffer, counters: counters, logger: logger)
+        let deadLetters = DeadLetterFile(configuration: configuration.deadLetters, logger: logger)
+        ingest = IngestService(
+            configuration: configuration,
+            buffer: buffer,
+            counters: counters,
+            deadLetters: deadLetters,
+            logger: logger
+        )
         influxSettings = InfluxSettings(configuration.influxdb)
         writer = WriterService(
             configuration: configuration,
@@ -39,7 +46,7 @@ public final class BridgeApplication: Sendable {
             makeTransport: dryRun
                 ? { @Sendable _ in StandardOutputTransport() }
                 : { @Sendable influx in try CurlInfluxTransport(configuration: influx, logger: logger) },
-            deadLetters: DeadLetterFile(configuration: configuration.deadLetters, logger: logger),
+            deadLetters: deadLetters,
             logger: logger
         )
         summary = SummaryService(

@@ -302,6 +302,33 @@ import Testing
         #expect(DeadLetter(jsonLine: "not json") == nil)
     }
 
+    @Test func refusedMessagesKeepTopicAndPayloadTextOrBase64() {
+        let text = DeadLetter(
+            time: 0,
+            reason: "malformed_json",
+            topic: "iotflow/devices/d/telemetry/m",
+            payload: Array("{oops".utf8)
+        )
+        #expect(text.jsonLine.contains(#""topic":"iotflow/devices/d/telemetry/m","payload":"{oops""#))
+        #expect(DeadLetter(jsonLine: text.jsonLine) == text)
+        let binary = DeadLetter(time: 0, reason: "invalid_utf8", topic: "t", payload: [0xFF, 0x00, 0x7B])
+        #expect(binary.jsonLine.contains(#""payload_base64":"/wB7""#))
+        #expect(DeadLetter(jsonLine: binary.jsonLine) == binary)
+    }
+
+    @Test(arguments: [[UInt8](), [0], [1, 2], [1, 2, 3], Array("user:pa ss".utf8), Array(0...255)])
+    func base64RoundTrips(bytes: [UInt8]) {
+        #expect(Base64.decode(Base64.encode(bytes)) == bytes)
+    }
+
+    @Test func base64MatchesRFC4648() {
+        #expect(
+            ["", "f", "fo", "foo", "foob", "fooba", "foobar"].map { Base64.encode(Array($0.utf8)) }
+                == ["", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"]
+        )
+        #expect(Base64.decode("Zm9v=") == nil && Base64.decode("Zm=v") == nil && Base64.decode("Z!9v") == nil)
+    }
+
     @Test(arguments: [Int64(0), -1, 1_735_732_800_000_000_000, .max, -9_000_000_000_000_000_000])
     func rfc3339RoundTrips(nanoseconds: Int64) {
         #expect(Timestamp.nanoseconds(rfc3339: Timestamp.rfc3339(nanoseconds: nanoseconds)) == nanoseconds)

@@ -94,4 +94,37 @@ struct RequestAndReconnectTests {
                 || bridge.messages(atLeast: .warning).contains("Disconnected from the MQTT broker.")
         )
     }
+
+    @Test func refusedMessagesAreCountedAndDeadLettered() async throws {
+        try Integration.requireServers()
+        let broker = try MosquittoBroker()
+        try await broker.start()
+        let sink = try FakeInfluxServer()
+        let configuration = testConfiguration(
+            brokerPort: broker.port,
+            influx: InfluxConfiguration(url: sink.baseURL.absoluteString)
+        )
+        let bridge = try await BridgeUnderTest(configuration)
+        let topic = "iotflow/devices/dev-7/telemetry/environment"
+        try await publishRaw(port: broker.port, topic: topic, payload: "{not json")
+        let binary = FileManager.default.temporaryDirectory.appendingPathComponent("payload-\(UUID().uuidString)")
+        try Data([0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D]).write(to: binary)  // {"\xFF":1}
+        let (status, output) = try await runProgram(
+            "/usr/bin/mosquitto_pub",
+            ["-h", "127.0.0.1", "-p", "\(broker.port)", "-q", "1", "-t", topic, "-f", binary.path]
+        )
+        try #require(status == 0, "\(output)")
+        try await publishRaw(port: broker.port, topic: topic, payload: #"{"t": 1}"#)
+        try await eventually("one point written") { bridge.counters.pointsWritten == 1 }
+        try await bridge.stop()
+
+        #expect(
+            bridge.counters.messagesRefused[.malformedJSON] == 1 && bridge.counters.messagesRefused[.invalidUTF8] == 1
+        )
+        let letters = try String(contentsOfFile: configuration.deadLetters.path, encoding: .utf8)
+            .split(separator: "\n").compactMap { DeadLetter(jsonLine: String($0)) }
+        #expect(letters.map(\.reason) == ["malformed_json", "invalid_utf8"])
+        #expect(letters.allSatisfy { $0.topic == topic })
+        #expect(letters.map(\.payload) == [Array("{not json".utf8), [0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D]])
+    }
 }

@@ -11,11 +11,19 @@ final class IngestService: Service {
     private let configuration: BridgeConfiguration
     private let buffer: any PointBuffer
     private let counters: BridgeCounters
+    private let deadLetters: DeadLetterFile
     private let logger: Logger
     /// Fires once the broker has granted the first subscription.
     let subscribed = ReadinessEvent()
 
-    init(configuration: BridgeConfiguration, buffer: any PointBuffer, counters: BridgeCounters, logger: Logger) {
+    init(
+        configuration: BridgeConfiguration,
+        buffer: any PointBuffer,
+        counters: BridgeCounters,
+        deadLetters: DeadLetterFile,
+        logger: Logger
+    ) {
+        self.deadLetters = deadLetters
         self.configuration = configuration
         self.buffer = buffer
         self.counters = counters
@@ -24,13 +32,14 @@ final class IngestService: Service {
 
     func run() async throws {
         try await DedicatedThread.runService(name: "mqtt", interrupt: buffer.interruptAppends) {
-            [configuration, buffer, counters, subscribed, logger] stop in
+            [configuration, buffer, counters, subscribed, deadLetters, logger] stop in
             do {
                 let intake = MQTTIntake(
                     configuration: configuration,
                     buffer: buffer,
                     counters: counters,
                     subscribed: subscribed,
+                    deadLetters: deadLetters,
                     logger: logger
                 )
                 try intake.run(until: stop)

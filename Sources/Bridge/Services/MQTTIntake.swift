@@ -23,6 +23,9 @@ final class MQTTIntake {
     private let counters: BridgeCounters
     private let logger: Logger
     private let subscribed: ReadinessEvent
+    private let deadLetters: DeadLetterFile
+    /// Refused payloads are kept in the dead-letter file up to this many bytes.
+    static let deadLetterPayloadBytes = 4096
     /// The client, set once `run` created it; the callbacks subscribe through it.
     private var client: MosquittoClient?
     private var mapper: PointMapper
@@ -43,8 +46,10 @@ final class MQTTIntake {
         buffer: any PointBuffer,
         counters: BridgeCounters,
         subscribed: ReadinessEvent,
+        deadLetters: DeadLetterFile,
         logger: Logger
     ) {
+        self.deadLetters = deadLetters
         self.configuration = configuration
         self.buffer = buffer
         self.counters = counters
@@ -258,6 +263,15 @@ final class MQTTIntake {
         case .refused(let reason):
             counters.countRefusal(reason)
             logRefusal(reason, message)
+            // Refusals are rare and bounded by the payload cap, so one write here is affordable.
+            deadLetters.append([
+                DeadLetter(
+                    time: Self.wallClockNanoseconds(),
+                    reason: reason.description,
+                    topic: String(decoding: message.topic, as: UTF8.self),
+                    payload: Array(message.payload.prefix(Self.deadLetterPayloadBytes))
+                )
+            ])
         }
     }
 

@@ -3,10 +3,12 @@
 
 /// A record in the dead-letter file: what was refused, when, by whom and why.
 ///
-/// One format serves both sources of refusals: lines InfluxDB refused (`line`, `status`) and,
-/// later, messages the mapping refused (`topic`, `payload`). Encoded as one JSON object per line:
-/// `{"time":"2026-11-22T10:00:00.123456789Z","reason":"…","status":400,"device":"dev-1","line":"…"}`.
-/// Keys that do not apply are left out.
+/// One format serves both sources of refusals: lines InfluxDB refused (`line`, `status`) and
+/// messages the mapping refused (`topic`, `payload`). Encoded as one JSON object per line:
+/// `{"time":"2026-11-22T10:00:00.123456789Z","reason":"…","status":400,"device":"dev-1","line":"…"}`
+/// or `{"time":…,"reason":"malformed_json","topic":"iotflow/devices/dev-1/telemetry/env","payload":"{oops"}`.
+/// A payload that is not valid UTF-8 is written as `payload_base64`. Keys that do not apply are
+/// left out.
 public struct DeadLetter: Equatable, Sendable {
     /// When it was refused, nanoseconds since the epoch.
     public var time: Int64
@@ -18,14 +20,28 @@ public struct DeadLetter: Equatable, Sendable {
     public var device: String?
     /// The line-protocol line that was refused (without its newline).
     public var line: String?
+    /// The MQTT topic of a refused message.
+    public var topic: String?
+    /// The refused message's payload (possibly cut to a bound by the writer of the record).
+    public var payload: [UInt8]?
 
     /// A record; `device` is taken from the line's `device_id` tag when not given.
-    public init(time: Int64, reason: String, status: Int? = nil, device: String? = nil, line: String? = nil) {
+    public init(
+        time: Int64,
+        reason: String,
+        status: Int? = nil,
+        device: String? = nil,
+        line: String? = nil,
+        topic: String? = nil,
+        payload: [UInt8]? = nil
+    ) {
         self.time = time
         self.reason = reason
         self.status = status
         self.device = device ?? line.flatMap { Self.tagValue("device_id", in: $0) }
         self.line = line
+        self.topic = topic
+        self.payload = payload
     }
 
     /// The record as one JSON line, newline included.
@@ -34,6 +50,14 @@ public struct DeadLetter: Equatable, Sendable {
         if let status { json += ",\"status\":\(status)" }
         if let device { json += ",\"device\":\(Self.quoted(device))" }
         if let line { json += ",\"line\":\(Self.quoted(line))" }
+        if let topic { json += ",\"topic\":\(Self.quoted(topic))" }
+        if let payload {
+            if let text = String(validating: payload, as: UTF8.self) {
+                json += ",\"payload\":\(Self.quoted(text))"
+            } else {
+                json += ",\"payload_base64\":\"\(Base64.encode(payload))\""
+            }
+        }
         return json + "}\n"
     }
 
@@ -50,7 +74,16 @@ public struct DeadLetter: Equatable, Sendable {
         if case .number(let number)? = members.last(where: { $0.key == "status" })?.value {
             status = number.exactInteger.map { Int($0) }
         }
-        self.init(time: time, reason: reason, status: status, device: string("device"), line: string("line"))
+        let payload = string("payload").map { Array($0.utf8) } ?? string("payload_base64").flatMap(Base64.decode)
+        self.init(
+            time: time,
+            reason: reason,
+            status: status,
+            device: string("device"),
+            line: string("line"),
+            topic: string("topic"),
+            payload: payload
+        )
     }
 
     /// The unescaped value of tag `key` in a line-protocol line, if present.

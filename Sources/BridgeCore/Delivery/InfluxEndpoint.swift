@@ -49,7 +49,7 @@ public struct InfluxEndpoint: Equatable, Sendable {
             headers.append("Authorization: \(configuration.api == .v3 ? "Bearer" : "Token") \(token.value)")
         } else if let username = configuration.username {
             let credentials = "\(username):\(configuration.password?.value ?? "")"
-            headers.append("Authorization: Basic \(Self.base64(Array(credentials.utf8)))")
+            headers.append("Authorization: Basic \(Base64.encode(Array(credentials.utf8)))")
         }
         self.headers = headers
     }
@@ -69,27 +69,6 @@ public struct InfluxEndpoint: Equatable, Sendable {
                 output.unicodeScalars.append(hex[Int(byte >> 4)])
                 output.unicodeScalars.append(hex[Int(byte & 0xF)])
             }
-        }
-        return output
-    }
-
-    /// Standard base64 with padding (RFC 4648 §4), for HTTP Basic credentials.
-    static func base64(_ bytes: [UInt8]) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".unicodeScalars)
-        var output = ""
-        var index = 0
-        while index < bytes.count {
-            let chunk = bytes[index..<min(index + 3, bytes.count)]
-            var value = UInt32(0)
-            for (offset, byte) in chunk.enumerated() { value |= UInt32(byte) << (16 - 8 * offset) }
-            for position in 0..<4 {
-                if position <= chunk.count {
-                    output.unicodeScalars.append(alphabet[Int((value >> (18 - 6 * position)) & 0x3F)])
-                } else {
-                    output.unicodeScalars.append("=")
-                }
-            }
-            index += 3
         }
         return output
     }
