@@ -20,12 +20,14 @@ public final class BridgeApplication: Sendable {
     private let writer: WriterService
     private let summary: SummaryService
     private let influxSettings: InfluxSettings
+    private let dryRun: Bool
     private let logger: Logger
 
     /// Builds the bridge for a validated configuration. `dryRun` prints batches to stdout
     /// instead of writing them.
     public init(configuration: BridgeConfiguration, dryRun: Bool = false, logger: Logger) {
         self.configuration = configuration
+        self.dryRun = dryRun
         self.logger = logger
         let buffer = MemoryPointBuffer(capacityBytes: configuration.buffer.maxBytes)
         self.buffer = buffer
@@ -91,6 +93,14 @@ public final class BridgeApplication: Sendable {
     )
         async throws
     {
+        logger.notice(
+            "Starting.",
+            metadata: [
+                "version": "\(BuildInfo.version)", "influx.api": "\(configuration.influxdb.api.rawValue)",
+                "influx.url": "\(configuration.influxdb.url)", "mqtt.host": "\(configuration.mqtt.host)",
+                "dry_run": "\(dryRun)",
+            ]
+        )
         try await serviceGroup(reloadingWith: load).run()
     }
 

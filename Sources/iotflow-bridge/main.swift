@@ -30,6 +30,17 @@ struct ConfigOptions: ParsableArguments {
     func load() async throws(ConfigurationError) -> BridgeConfiguration {
         try await BridgeConfiguration.load(filePath: config, environment: ProcessInfo.processInfo.environment)
     }
+
+    /// The configuration, or every problem printed and exit code 78 (EX_CONFIG), on which
+    /// systemd's `RestartPreventExitStatus` stops retrying.
+    func loadOrExit() async throws -> BridgeConfiguration {
+        do {
+            return try await load()
+        } catch {
+            CheckConfig.report(error)
+            throw ExitCode(78)
+        }
+    }
 }
 
 struct Run: AsyncParsableCommand {
@@ -41,13 +52,7 @@ struct Run: AsyncParsableCommand {
     var dryRun = false
 
     func run() async throws {
-        let configuration: BridgeConfiguration
-        do {
-            configuration = try await options.load()
-        } catch {
-            CheckConfig.report(error)
-            throw ExitCode(78)  // EX_CONFIG: systemd's RestartPreventExitStatus can stop retrying on it.
-        }
+        let configuration = try await options.loadOrExit()
         let journal = JournalLogHandler.stderrIsJournal(environment: ProcessInfo.processInfo.environment)
         let level = Logger.Level(rawValue: configuration.logging.level.rawValue) ?? .info
         LoggingSystem.bootstrap { _ in JournalLogHandler(level: level, forJournal: journal) }
@@ -59,14 +64,6 @@ struct Run: AsyncParsableCommand {
         LibraryBootstrap.initialize()
         defer { LibraryBootstrap.cleanup() }
 
-        logger.notice(
-            "Starting.",
-            metadata: [
-                "version": "\(BuildInfo.version)", "influx.api": "\(configuration.influxdb.api.rawValue)",
-                "influx.url": "\(configuration.influxdb.url)", "mqtt.host": "\(configuration.mqtt.host)",
-                "dry_run": "\(dryRun)",
-            ]
-        )
         let application = BridgeApplication(configuration: configuration, dryRun: dryRun, logger: logger)
         let options = self.options
         try await application.run(reloadingWith: { () async throws(ConfigurationError) in try await options.load() })
@@ -92,10 +89,7 @@ struct CheckConfig: AsyncParsableCommand {
     }
 
     static func report(_ error: ConfigurationError) {
-        let count = error.issues.count
-        var text = "\(count) configuration problem\(count == 1 ? "" : "s"):\n"
-        for issue in error.issues { text += "  \(issue)\n" }
-        FileHandle.standardError.write(Data(text.utf8))
+        FileHandle.standardError.write(Data(error.report.utf8))
     }
 }
 
@@ -135,13 +129,7 @@ struct DeadLetters: AsyncParsableCommand {
         var file: String
 
         func run() async throws {
-            let configuration: BridgeConfiguration
-            do {
-                configuration = try await options.load()
-            } catch {
-                CheckConfig.report(error)
-                throw ExitCode(78)
-            }
+            let configuration = try await options.loadOrExit()
             LibraryBootstrap.initialize()
             defer { LibraryBootstrap.cleanup() }
             let report = try await DeadLetterReplay.run(

@@ -30,4 +30,11 @@ public struct ConfigurationError: Error, Equatable, Sendable, CustomStringConver
     public var description: String {
         issues.map(\.description).joined(separator: "; ")
     }
+
+    /// The report `check-config` prints: a count, then one indented `key: message` line each.
+    public var report: String {
+        var text = "\(issues.count) configuration problem\(issues.count == 1 ? "" : "s"):\n"
+        for issue in issues { text += "  \(issue)\n" }
+        return text
+    }
 }
