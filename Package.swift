@@ -96,6 +96,7 @@ let package = Package(
                 "Bridge",
                 "BridgeCore",
                 "BridgeTestSupport",
+                "Mosquitto",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ]
