@@ -9,6 +9,8 @@ let package = Package(
     products: [
         .executable(name: "iotflow-bridge", targets: ["iotflow-bridge"]),
         .executable(name: "iotflow-sim", targets: ["iotflow-sim"]),
+        // For the fuzzing package in Fuzz/, which builds it with the libFuzzer sanitizer.
+        .library(name: "BridgeCore", targets: ["BridgeCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -62,6 +62,12 @@ import Testing
         #expect(line == "a_b_,t_k=v__ x_=1 1\n")
     }
 
+    @Test func quotesInFieldKeysBecomeUnderscoresButStayInTags() {
+        #expect(
+            encode(measurement: "m\"", tags: [("k\"", "v\"")], fields: [("f\"", .float(1))]) == "m\",k\"=v\" f_=1 1\n"
+        )
+    }
+
     @Test func leadingHashWouldMakeAComment() {
         #expect(encode(measurement: "#m", fields: [("v", .float(1))]) == "_m v=1 1\n")
     }

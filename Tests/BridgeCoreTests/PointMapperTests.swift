@@ -129,7 +129,7 @@ private func map(
         Case(
             name: "keys needing escapes",
             payload: #"{"temp c": 1, "a,b": 2, "x=y": 3, "q\"": 4}"#,
-            lines: "environment,device_id=dev-1 temp\\ c=1,a\\,b=2,x\\=y=3,q\"=4 \(received)\n"
+            lines: "environment,device_id=dev-1 temp\\ c=1,a\\,b=2,x\\=y=3,q_=4 \(received)\n"
         ),
         Case(
             name: "keys with escaped control characters and backslashes cannot inject",
@@ -220,6 +220,16 @@ private func map(
         let (result, lines) = map(payload, topic: topic)
         #expect(result == .refused(reason))
         #expect(lines.isEmpty)
+    }
+
+    @Test func refusesTopicLevelsThatAreNotUTF8() {
+        var mapper = PointMapper(configuration: MappingConfiguration())
+        var writer = LineProtocolWriter()
+        let topic = Array("iotflow/devices/d/telemetry/m".utf8) + [0x8A]
+        let result = topic.withUnsafeBytes { t in
+            Array("{\"t\": 1}".utf8).withUnsafeBytes { mapper.map(topic: t, payload: $0, receivedAt: 0, into: &writer) }
+        }
+        #expect(result == .refused(.invalidTopicLevel) && writer.bytes.isEmpty)
     }
 
     @Test func refusesOversizedPayloadBeforeParsing() {

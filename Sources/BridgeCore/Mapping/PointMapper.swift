@@ -97,7 +97,7 @@ public struct PointMapper: Sendable {
         }
         // Keys as they will be written: distinct JSON keys can become one line-protocol key
         // (`"a\n"` and `"a\t"` are both `a_`), and a duplicate field is refused by some servers.
-        let keys = members.map { LineProtocolWriter.sanitized($0.key) }
+        let keys = members.map { LineProtocolWriter.sanitizedFieldKey($0.key) }
         var skipped = 0
         let result = writePoint(topic: topic, timestamp: timestamp, into: &writer) { writer in
             for (index, member) in members.enumerated() {

@@ -74,8 +74,17 @@ public struct TopicTemplate: Equatable, Sendable {
     public enum Mismatch: Error, Equatable, Sendable {
         /// The level count or a literal level differs.
         case shape
-        /// A measurement or tag level is empty or longer than `maxLevelBytes`.
+        /// A measurement or tag level is empty, longer than `maxLevelBytes`, or not UTF-8.
         case invalidLevel
+    }
+
+    /// A level that can be a measurement or tag value: non-empty, at most `maxLevelBytes`, and
+    /// UTF-8 (libmosquitto checks topics, but the mapping does not rely on its caller; InfluxDB
+    /// refuses lines that are not UTF-8, which would take the whole batch with them).
+    private static func isUsable(_ level: Slice<UnsafeRawBufferPointer>) -> Bool {
+        guard !level.isEmpty, level.count <= maxLevelBytes else { return false }
+        return level.allSatisfy { $0 < 0x80 }
+            || String(validating: UnsafeRawBufferPointer(rebasing: level), as: UTF8.self) != nil
     }
 
     /// Matches `topic` against the template, filling `match` (its storage is reused).
@@ -92,10 +101,10 @@ public struct TopicTemplate: Equatable, Sendable {
             case .literal(let bytes):
                 guard bytes.elementsEqual(topic[range]) else { return .shape }
             case .measurement:
-                guard !range.isEmpty, range.count <= Self.maxLevelBytes else { return .invalidLevel }
+                guard Self.isUsable(topic[range]) else { return .invalidLevel }
                 match.measurement = range
             case .tag(let key):
-                guard !range.isEmpty, range.count <= Self.maxLevelBytes else { return .invalidLevel }
+                guard Self.isUsable(topic[range]) else { return .invalidLevel }
                 match.tags.append((key, range))
             case .skip:
                 guard !range.isEmpty else { return .invalidLevel }

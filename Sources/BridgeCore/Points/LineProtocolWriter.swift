@@ -9,6 +9,8 @@
 /// - tag keys, tag values and field keys: `,`, `=` and space are backslash-escaped;
 /// - every identifier: control characters (`\n`, `\r`, `\t`, …, DEL) and `\` become `_`, because
 ///   parsers disagree about backslashes and an identifier ending in `\` breaks InfluxDB 3;
+/// - field keys: `"` becomes `_` too, because InfluxDB 1.x's field scanner toggles its "inside a
+///   string" state on any unescaped quote, keys included, and would misread the rest of the line;
 /// - a measurement starting with `#` gets `_` instead, or the line would be read as a comment;
 /// - string field values: `"` and `\` are escaped, newlines become spaces.
 ///
@@ -44,11 +46,12 @@ public struct LineProtocolWriter: Sendable {
         fieldCount = 0
     }
 
-    /// The identifier as the writer stores it (before escaping): control characters and `\`
+    /// A field key as the writer stores it (before escaping): control characters, `\` and `"`
     /// become `_`. Two keys that differ only there are the same key on the wire.
-    public static func sanitized(_ identifier: String) -> String {
-        guard identifier.utf8.contains(where: needsReplacing) else { return identifier }
-        return String(decoding: identifier.utf8.map { needsReplacing($0) ? UInt8(ascii: "_") : $0 }, as: UTF8.self)
+    public static func sanitizedFieldKey(_ key: String) -> String {
+        guard key.utf8.contains(where: { needsReplacing($0) || $0 == UInt8(ascii: "\"") }) else { return key }
+        let bytes = key.utf8.map { needsReplacing($0) || $0 == UInt8(ascii: "\"") ? UInt8(ascii: "_") : $0 }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private static func needsReplacing(_ byte: UInt8) -> Bool {
@@ -85,7 +88,9 @@ public struct LineProtocolWriter: Sendable {
     public mutating func appendField<Key: Sequence<UInt8>>(key: Key, value: FieldValue) {
         bytes.append(fieldCount == 0 ? UInt8(ascii: " ") : UInt8(ascii: ","))
         fieldCount += 1
-        for byte in key { appendIdentifierByte(byte, escapingEquals: true) }
+        for byte in key {
+            appendIdentifierByte(byte == UInt8(ascii: "\"") ? UInt8(ascii: "_") : byte, escapingEquals: true)
+        }
         bytes.append(UInt8(ascii: "="))
         switch value {
         case .float(let double):
