@@ -6,7 +6,8 @@
 #   (b) the bridge: the same load, mapped, buffered and written to VictoriaMetrics through
 #       /api/v2/write; the clock stops when VictoriaMetrics has inserted every row.
 #
-# Prints both rates, their ratio, the bridge's CPU seconds per 100k messages and its peak RSS.
+# Prints both rates, their ratio, the bridge's CPU seconds per 100k messages and its peak RSS,
+# then the mapping's own cost per message (decode + map + encode, Benchmarks/mapping-bench).
 # Usage: scripts/bench.sh [MESSAGES] [DEVICES]   (MESSAGES is rounded to whole 5000-point batches)
 # SPDX-License-Identifier: Apache-2.0
 set -euo pipefail
@@ -80,3 +81,7 @@ print(f"ratio bridge/subscriber: {bridge_rate / subscriber_rate:.2f}")
 print(f"bridge CPU: {cpu * 100000 / messages:.2f} s per 100k messages (whole process, start-up included)")
 print(f"bridge peak RSS: {peak_kib / 1024:.1f} MiB")
 PY
+
+echo "==> mapping cost per message (1,000,000 messages, best of 3)"
+swift build -c release --package-path Benchmarks >/dev/null
+Benchmarks/.build/release/mapping-bench 1000000

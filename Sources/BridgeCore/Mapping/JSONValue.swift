@@ -16,8 +16,10 @@ public struct JSONNumber: Equatable, Sendable {
     }
 }
 
-/// A JSON value. Object members keep their order (fields are written in the order sent).
-public indirect enum JSONValue: Equatable, Sendable {
+/// A JSON value. Object members keep their order (fields are written in the order sent). Not
+/// `indirect`: the recursive cases hold arrays, which are heap storage already, and boxing every
+/// scalar would cost an allocation per value on the MQTT thread.
+public enum JSONValue: Equatable, Sendable {
     /// `{...}` with members in document order; duplicate keys are kept.
     case object([(key: String, value: JSONValue)])
     /// `[...]`.
