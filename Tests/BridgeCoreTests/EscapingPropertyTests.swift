@@ -1,8 +1,9 @@
 // iotflow-bridge: random topics and JSON never inject a line, tag or field.
 // SPDX-License-Identifier: Apache-2.0
 
-import BridgeCore
 import Testing
+
+@testable import BridgeCore
 
 /// A small deterministic generator (SplitMix64), so a failure reproduces from its seed.
 private struct SplitMix64: RandomNumberGenerator {
@@ -25,22 +26,6 @@ private struct SplitMix64: RandomNumberGenerator {
         return String((0..<length).map { _ in alphabet.randomElement(using: &generator)! })
     }
 
-    private static func jsonEscaped(_ text: String) -> String {
-        var output = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case _ where scalar.value < 0x20: output += "\\u00" + String(scalar.value, radix: 16).leftPadded(to: 2)
-            default: output.unicodeScalars.append(scalar)
-            }
-        }
-        return output
-    }
-
     /// What the writer makes of an identifier: control characters and `\` become `_`.
     private static func sanitized(_ text: String) -> String {
         String(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F || $0 == "\\" ? "_" : Character($0) })
@@ -61,7 +46,7 @@ private struct SplitMix64: RandomNumberGenerator {
             var measurement = Self.randomString(&generator).replacingSlashes()
             let keys = (0..<Int.random(in: 1...5, using: &generator)).map { _ in Self.randomString(&generator) }
             let uniqueKeys = Array(Set(keys)).filter { !["timestamp", "time", "ts"].contains($0) }
-            let members = uniqueKeys.enumerated().map { "\"\(Self.jsonEscaped($1))\": \($0 + 1).5" }
+            let members = uniqueKeys.enumerated().map { "\(DeadLetter.quoted($1)): \($0 + 1).5" }
             let payload = "{\(members.joined(separator: ","))}"
             let topic = "iotflow/devices/\(device)/telemetry/\(measurement)"
             writer.removeAll()
@@ -95,7 +80,4 @@ extension String {
         String(map { $0 == "/" || $0 == "+" || $0 == "#" ? "x" : $0 })
     }
 
-    fileprivate func leftPadded(to width: Int) -> String {
-        String(repeating: "0", count: max(0, width - count)) + self
-    }
 }

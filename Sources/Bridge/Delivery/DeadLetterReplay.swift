@@ -101,7 +101,7 @@ public enum DeadLetterReplay {
                 return code.map { "HTTP \($0): \(message)" } ?? message
             }
         }
-        let now = Int64(Date().timeIntervalSince1970 * 1e9)
+        let now = WallClock.nanoseconds()
         report.refused += rejected.append(
             delivery.refused.map { DeadLetter(time: now, reason: $0.reason, status: status, line: lines[$0.index]) }
         )

@@ -279,7 +279,7 @@ final class BatchWriter {
 
     private func deadLetter(_ refused: ArraySlice<RefusedLine>, status: Int?) {
         guard !refused.isEmpty else { return }
-        let now = Self.wallClockNanoseconds()
+        let now = WallClock.nanoseconds()
         let letters = refused.map { line in
             let bytes = body[lineStarts[line.index]..<(lineStarts[line.index + 1] - 1)]
             return DeadLetter(
@@ -330,10 +330,6 @@ final class BatchWriter {
         let jitter = influx.flushJitter
         guard jitter > .zero else { return influx.flushInterval }
         return influx.flushInterval + jitter * Double.random(in: 0...1)
-    }
-
-    private static func wallClockNanoseconds() -> Int64 {
-        Int64(Date().timeIntervalSince1970 * 1e9)
     }
 }
 

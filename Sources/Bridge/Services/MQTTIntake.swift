@@ -243,7 +243,7 @@ final class MQTTIntake {
         switch mapper.map(
             topic: message.topic,
             payload: message.payload,
-            receivedAt: Self.wallClockNanoseconds(),
+            receivedAt: WallClock.nanoseconds(),
             into: &lines
         ) {
         case .mapped(let points, let skippedFields):
@@ -266,7 +266,7 @@ final class MQTTIntake {
             // Refusals are rare and bounded by the payload cap, so one write here is affordable.
             deadLetters.append([
                 DeadLetter(
-                    time: Self.wallClockNanoseconds(),
+                    time: WallClock.nanoseconds(),
                     reason: reason.description,
                     topic: String(decoding: message.topic, as: UTF8.self),
                     payload: Array(message.payload.prefix(Self.deadLetterPayloadBytes))
@@ -287,13 +287,6 @@ final class MQTTIntake {
                 "log.suppressed": "\(suppressed)",
             ]
         )
-    }
-
-    /// Intake time for points without a device timestamp.
-    private static func wallClockNanoseconds() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
     }
 }
 
