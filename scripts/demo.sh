@@ -27,7 +27,7 @@ start_influxd "$work/influxdb" "$influx_port" "$rpc_port" iotflow
 
 echo "==> iotflow-bridge (log: $work/bridge.log)"
 MQTT_PORT=$mqtt_port INFLUXDB_API=v1 INFLUXDB_URL="http://127.0.0.1:$influx_port" INFLUXDB_DATABASE=iotflow \
-    INFLUXDB_FLUSH_INTERVAL=1000 LOGGING_SUMMARY_INTERVAL=5s DEAD_LETTERS_PATH="$work/dead-letters.jsonl" \
+    INFLUXDB_FLUSH_INTERVAL=1000 LOGGING_SUMMARY_INTERVAL=5s DEAD_LETTERS_PATH="$work/dead-letters.jsonl" BUFFER_PATH="$work/buffer" \
     "$bin/iotflow-bridge" run --config etc/iotflow-bridge.yaml >"$work/bridge.log" 2>&1 &
 bridge_pid=$!
 STARTED_PIDS+=("$bridge_pid")

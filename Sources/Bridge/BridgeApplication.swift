@@ -24,12 +24,25 @@ public final class BridgeApplication: Sendable {
     private let logger: Logger
 
     /// Builds the bridge for a validated configuration. `dryRun` prints batches to stdout
-    /// instead of writing them.
-    public init(configuration: BridgeConfiguration, dryRun: Bool = false, logger: Logger) {
+    /// instead of writing them, from a memory buffer (it must not take points from the durable
+    /// buffer that InfluxDB never got).
+    ///
+    /// Throws when the durable buffer's state directory cannot be used (logged at critical).
+    public init(configuration: BridgeConfiguration, dryRun: Bool = false, logger: Logger) throws(BufferError) {
         self.configuration = configuration
         self.dryRun = dryRun
         self.logger = logger
-        let buffer = MemoryPointBuffer(capacityBytes: configuration.buffer.maxBytes)
+        let buffer: any PointBuffer
+        if configuration.buffer.durable && !dryRun {
+            do {
+                buffer = try DurablePointBuffer(configuration: configuration.buffer, logger: logger)
+            } catch {
+                logger.critical("Cannot use the durable buffer.", metadata: ["error": "\(error)"])
+                throw error
+            }
+        } else {
+            buffer = MemoryPointBuffer(capacityBytes: configuration.buffer.maxBytes)
+        }
         self.buffer = buffer
         let deadLetters = DeadLetterFile(configuration: configuration.deadLetters, logger: logger)
         ingest = IngestService(

@@ -64,7 +64,7 @@ struct Run: AsyncParsableCommand {
         LibraryBootstrap.initialize()
         defer { LibraryBootstrap.cleanup() }
 
-        let application = BridgeApplication(configuration: configuration, dryRun: dryRun, logger: logger)
+        let application = try BridgeApplication(configuration: configuration, dryRun: dryRun, logger: logger)
         let options = self.options
         try await application.run(reloadingWith: { () async throws(ConfigurationError) in try await options.load() })
         logger.notice("Stopped.")

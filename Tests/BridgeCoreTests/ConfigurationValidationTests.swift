@@ -47,6 +47,13 @@ import Testing
                 { @Sendable (c: inout BridgeConfiguration) in c.influxdb.flushInterval = .milliseconds(10) }
             ),
             ("buffer.max_bytes", { @Sendable (c: inout BridgeConfiguration) in c.buffer.maxBytes = 4 * 1024 * 1024 }),
+            ("mqtt.clean_session", { @Sendable (c: inout BridgeConfiguration) in c.mqtt.cleanSession = true }),
+            ("buffer.max_disk_bytes", { @Sendable (c: inout BridgeConfiguration) in c.buffer.maxDiskBytes = 4096 }),
+            ("buffer.path", { @Sendable (c: inout BridgeConfiguration) in c.buffer.path = "" }),
+            (
+                "buffer.fsync_interval",
+                { @Sendable (c: inout BridgeConfiguration) in c.buffer.fsyncInterval = .milliseconds(1) }
+            ),
             (
                 "mapping.max_payload_bytes",
                 { @Sendable (c: inout BridgeConfiguration) in c.mapping.maxPayloadBytes = 0 }
@@ -62,6 +69,14 @@ import Testing
         } catch {
             #expect(error.issues.map(\.key).contains(key), "\(error)")
         }
+    }
+
+    @Test func aMemoryBufferAllowsACleanSession() throws {
+        var configuration = BridgeConfiguration()
+        configuration.buffer.durable = false
+        configuration.mqtt.cleanSession = true
+        configuration.buffer.path = ""
+        try configuration.validate()
     }
 
     @Test func secretsNeverPrint() {

@@ -113,7 +113,7 @@ final class BridgeUnderTest: Sendable {
         try configuration.validate()
         let logs = self.logs
         let logger = Logger(label: "iotflow-bridge") { _ in logs }
-        application = BridgeApplication(configuration: configuration, logger: logger)
+        application = try BridgeApplication(configuration: configuration, logger: logger)
         let group = application.serviceGroup(gracefulShutdownSignals: [])
         self.group = group
         task = Task { try await group.run() }
@@ -179,12 +179,18 @@ func testConfiguration(
         retry: RetryConfiguration(initial: .milliseconds(200), maximum: .seconds(2)),
         breaker: BreakerConfiguration(failures: 5, openFor: .seconds(3), maximumOpenFor: .seconds(10)),
         deadLetters: DeadLetterConfiguration(
-            path: FileManager.default.temporaryDirectory.appendingPathComponent("iotflow-dl-\(UUID().uuidString).jsonl")
-                .path
+            path: temporaryPath("iotflow-dl", extension: "jsonl")
         ),
+        buffer: BufferConfiguration(path: temporaryPath("iotflow-buffer")),
         logging: LoggingConfiguration(summaryInterval: .seconds(3600)),
         shutdown: ShutdownConfiguration(drain: .seconds(10))
     )
+}
+
+/// A fresh path under the temporary directory (nothing is created there).
+func temporaryPath(_ prefix: String, extension: String? = nil) -> String {
+    let name = "\(prefix)-\(UUID().uuidString)" + (`extension`.map { ".\($0)" } ?? "")
+    return FileManager.default.temporaryDirectory.appendingPathComponent(name).path
 }
 
 /// Publishes `count` simulator messages with `iotflow-sim publish` and checks all were acknowledged.

@@ -26,6 +26,11 @@ public final class MemoryPointBuffer: PointBuffer, @unchecked Sendable {
 
     public var capacityBytes: Int { ring.capacityBytes }
 
+    public var isDurable: Bool { false }
+
+    /// Appends are visible at once; there is nothing to make safe.
+    public func commit() {}
+
     public var occupancy: (points: Int, bytes: Int) {
         condition.lock()
         defer { condition.unlock() }

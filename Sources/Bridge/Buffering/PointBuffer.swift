@@ -4,11 +4,15 @@
 /// The buffer between the MQTT thread (which appends) and the writer thread (which reads
 /// batches from the front and removes them once InfluxDB has answered).
 ///
-/// Implementations are safe from any thread. The memory implementation is `MemoryPointBuffer`;
-/// a disk-backed one can replace it behind this protocol.
+/// Two implementations: `MemoryPointBuffer`, and `DurablePointBuffer`, which keeps every point
+/// in segment files until InfluxDB has taken it. `append` and `commit` are called by one thread
+/// (the MQTT thread); the rest is safe from any thread.
 public protocol PointBuffer: AnyObject, Sendable {
-    /// The most bytes held.
+    /// The most bytes held (on disk, for the durable buffer).
     var capacityBytes: Int { get }
+
+    /// Whether what is held survives a restart of the bridge.
+    var isDurable: Bool { get }
 
     /// Points and bytes held now.
     var occupancy: (points: Int, bytes: Int) { get }
@@ -23,6 +27,12 @@ public protocol PointBuffer: AnyObject, Sendable {
         lineLengths: UnsafeBufferPointer<UInt32>,
         waitingUpTo timeout: Duration
     ) -> Bool
+
+    /// Makes every append since the last commit safe (written to the segment file, and synced
+    /// as `buffer.fsync` says) and visible to the writer. The MQTT thread commits before it
+    /// sends the PUBACKs of what it appended. On failure the appends stay pending, unseen by the
+    /// writer, and the next commit tries them again. Also runs a due `fsync: interval` sync.
+    func commit() throws(BufferError)
 
     /// Waits until at least `points` points are held or `deadline` passes, and returns how many
     /// are held. `interruptWaits()` ends the wait early.

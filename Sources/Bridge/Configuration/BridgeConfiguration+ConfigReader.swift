@@ -237,7 +237,15 @@ extension DeadLetterConfiguration {
 
 extension BufferConfiguration {
     fileprivate static func read(from source: inout ConfigurationSource) -> Self {
-        Self(maxBytes: source.int("buffer.max_bytes", default: Self().maxBytes))
+        let defaults = Self()
+        return Self(
+            durable: source.bool("buffer.durable", default: defaults.durable),
+            path: source.string("buffer.path", default: defaults.path),
+            maxBytes: source.int("buffer.max_bytes", default: defaults.maxBytes),
+            maxDiskBytes: source.int("buffer.max_disk_bytes", default: defaults.maxDiskBytes),
+            fsync: source.choice("buffer.fsync", default: defaults.fsync),
+            fsyncInterval: source.duration("buffer.fsync_interval", default: defaults.fsyncInterval)
+        )
     }
 }
 

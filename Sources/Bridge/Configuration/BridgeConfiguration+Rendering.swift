@@ -69,7 +69,14 @@ extension BridgeConfiguration {
                 ("max_files", "\(deadLetters.maxFiles)"),
             ]
         )
-        section("buffer", [("max_bytes", "\(buffer.maxBytes)")])
+        section(
+            "buffer",
+            [
+                ("durable", "\(buffer.durable)"), ("path", quoted(buffer.path)), ("max_bytes", "\(buffer.maxBytes)"),
+                ("max_disk_bytes", "\(buffer.maxDiskBytes)"), ("fsync", buffer.fsync.rawValue),
+                ("fsync_interval", duration(buffer.fsyncInterval)),
+            ]
+        )
         section(
             "logging",
             [

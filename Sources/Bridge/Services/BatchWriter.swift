@@ -23,7 +23,8 @@ import Synchronization
 /// pauses when the buffer is full.
 ///
 /// **Stop.** The loop drains: it keeps going until the buffer is empty or `shutdown.drain` has
-/// passed; what is left is counted as dropped and logged (the memory buffer cannot keep it).
+/// passed. What is left stays in the durable buffer for the next start; the memory buffer cannot
+/// keep it, so there it is counted as dropped and logged.
 final class BatchWriter {
     private let configuration: BridgeConfiguration
     private var influx: InfluxConfiguration { configuration.influxdb }
@@ -93,7 +94,11 @@ final class BatchWriter {
                     continue
                 }
                 guard held >= influx.batchSize || now >= nextFlush else { continue }
-                startBatch()
+                guard startBatch() else {
+                    // Held, but not readable now (the durable buffer logged why): try again soon.
+                    wait(until: now + .seconds(1), stop: stop)
+                    continue
+                }
             }
             if case .wait(let until) = step() {
                 wait(until: until, stop: stop)
@@ -195,7 +200,8 @@ final class BatchWriter {
         return .sent
     }
 
-    private func startBatch() {
+    /// Takes the next batch from the buffer; false when none could be read.
+    private func startBatch() -> Bool {
         body.removeAll(keepingCapacity: true)
         lineLengths.removeAll(keepingCapacity: true)
         batch = buffer.peekBatch(
@@ -211,7 +217,9 @@ final class BatchWriter {
             offset += length
         }
         lineStarts.append(offset)
+        guard batch.points > 0 else { return false }
         delivery = BatchDelivery(lineLengths: lineLengths)
+        return true
     }
 
     private func finishBatch() {
@@ -304,8 +312,7 @@ final class BatchWriter {
         let deadline = ContinuousClock.now + configuration.shutdown.drain
         while ContinuousClock.now < deadline {
             if delivery == nil {
-                guard buffer.occupancy.points > 0 else { break }
-                startBatch()
+                guard buffer.occupancy.points > 0, startBatch() else { break }
             }
             if case .wait(let until) = step() {
                 guard until < deadline else { break }
@@ -314,7 +321,12 @@ final class BatchWriter {
             if delivery?.isComplete == true { finishBatch() }
         }
         let (left, _) = buffer.occupancy
-        if left > 0 {
+        if left > 0 && buffer.isDurable {
+            logger.notice(
+                "Stopped before InfluxDB took every point; the rest stay in the durable buffer and go first at the next start.",
+                metadata: ["buffer.points": "\(left)"]
+            )
+        } else if left > 0 {
             BridgeCounters.add(left, to: counters.pointsDropped)
             logger.error(
                 "Stopped before InfluxDB accepted every point; the rest are dropped.",

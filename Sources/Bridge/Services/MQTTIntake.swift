@@ -13,6 +13,10 @@ import Mosquitto
 /// → `loopWrite` (sends the PUBACKs libmosquitto queued before calling `on_message`; in threaded
 /// mode they leave only here, after the points are in the buffer) → `loopMisc` (keepalive).
 ///
+/// Between read and write, `buffer.commit()` makes the burst durable (one write and, with
+/// `fsync: burst`, one `fdatasync` per burst): a PUBACK leaves only for what is on disk. If the
+/// disk refuses, nothing more is read or written (the PUBACKs wait) until a commit succeeds.
+///
 /// When the buffer lacks room for another message the loop stops reading the socket (intake
 /// pauses) but keeps writing and pinging; the broker holds the backlog in the persistent session.
 /// Reconnects are this loop's job: libmosquitto reconnects only inside its own loop functions,
@@ -32,6 +36,9 @@ final class MQTTIntake {
     private var lines = LineProtocolWriter()
     private var refusalLog = LogRateLimiter()
     private var paused = false
+    /// Whether the last commit failed; then the loop only retries it, once a second.
+    private var commitFailing = false
+    private var commitLog = LogRateLimiter(burst: 1, window: .seconds(60))
     private var connectFailures = 0
     /// Set when a message's points could not be buffered: its PUBACK is queued in libmosquitto,
     /// so the connection must be dropped without writing, and the broker will redeliver.
@@ -75,6 +82,10 @@ final class MQTTIntake {
         var reconnectDelay = mqtt.reconnectMin
         var nextConnect = ContinuousClock.now
         while !stop.isSignalled && !abandonConnection {
+            if commitFailing && !commitAppended() {
+                stop.wait(for: .seconds(1))
+                continue
+            }
             if client.socket < 0 {
                 // Reconnecting while the buffer is full would only read messages there is no
                 // room for; the broker keeps queueing in the persistent session meanwhile.
@@ -115,7 +126,7 @@ final class MQTTIntake {
                 nextConnect = ContinuousClock.now + reconnectDelay
             }
         }
-        guard !abandonConnection else { return }
+        guard !abandonConnection, commitAppended() else { return }
         // Best effort: PUBACKs for what was buffered, then DISCONNECT, so the broker does not
         // resend what the bridge already holds.
         try? client.loopWrite()
@@ -147,8 +158,32 @@ final class MQTTIntake {
             }
         }
         if abandonConnection { return }
+        guard commitAppended() else { return }
         if client.wantsWrite { try client.loopWrite() }
         try client.loopMisc()
+    }
+
+    /// Commits what the burst appended. False when the disk refused: the burst's PUBACKs must
+    /// not be sent, so the loop stops reading and writing until a commit succeeds.
+    private func commitAppended() -> Bool {
+        do {
+            try buffer.commit()
+        } catch {
+            let (admitted, suppressed) = commitLog.admit(at: .now)
+            if !commitFailing || admitted {
+                logger.error(
+                    "Cannot write the durable buffer: intake paused, PUBACKs held; the broker keeps the messages.",
+                    metadata: ["error": "\(error)", "log.suppressed": "\(suppressed)"]
+                )
+            }
+            commitFailing = true
+            return false
+        }
+        if commitFailing {
+            commitFailing = false
+            logger.notice("The durable buffer takes writes again: intake resumed.")
+        }
+        return true
     }
 
     private func isReadable(_ socket: CInt) -> Bool {

@@ -27,6 +27,11 @@ struct Ring<Element: BitwiseCopyable & Sendable>: Sendable {
         count += elements.count
     }
 
+    /// Appends one element at the back.
+    mutating func append(_ element: Element) {
+        withUnsafePointer(to: element) { append(contentsOf: UnsafeBufferPointer(start: $0, count: 1), filler: element) }
+    }
+
     /// The element `offset` places from the front.
     subscript(offset: Int) -> Element {
         storage[(head + offset) % storage.count]

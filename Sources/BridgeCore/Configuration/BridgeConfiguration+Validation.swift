@@ -133,6 +133,32 @@ extension BridgeConfiguration {
             "buffer.max_bytes",
             "must be at least four times mapping.max_payload_bytes, so a largest message always fits"
         )
+        if buffer.durable {
+            require(!buffer.path.isEmpty, "buffer.path", "must not be empty with buffer.durable")
+            require(
+                (1024 * 1024...16 * 1024 * 1024 * 1024 * 1024).contains(buffer.maxDiskBytes),
+                "buffer.max_disk_bytes",
+                "must be between 1048576 (1 MiB) and 17592186044416 (16 TiB)"
+            )
+            require(
+                buffer.maxDiskBytes >= 8 * mapping.maxPayloadBytes,
+                "buffer.max_disk_bytes",
+                "must be at least eight times mapping.max_payload_bytes, so a largest message always fits"
+            )
+            require(buffer.fsyncInterval, in: .milliseconds(10)...Duration.seconds(60), "buffer.fsync_interval")
+            // Acknowledging after the disk write protects nothing if the broker forgets the
+            // session (and its queue) whenever the bridge disconnects.
+            require(
+                !mqtt.clientID.isEmpty,
+                "mqtt.client_id",
+                "must be set with buffer.durable: a fixed client id keeps the broker's session"
+            )
+            require(
+                !mqtt.cleanSession,
+                "mqtt.clean_session",
+                "must be false with buffer.durable: a persistent session keeps what the broker queued"
+            )
+        }
         require(logging.summaryInterval, in: .seconds(1)...Duration.seconds(3600), "logging.summary_interval")
         require(shutdown.drain, in: .zero...Duration.seconds(600), "shutdown.drain")
 

@@ -1,14 +1,48 @@
-// iotflow-bridge: how much the bridge holds while InfluxDB is slow or away.
+// iotflow-bridge: how much the bridge holds while InfluxDB is slow or away, and where.
 // SPDX-License-Identifier: Apache-2.0
 
 /// The `buffer` section.
 public struct BufferConfiguration: Equatable, Sendable {
-    /// Encoded points held in memory, in bytes, 1 MiB – 64 GiB (`buffer.max_bytes`). When full,
-    /// the bridge stops reading from the broker, which queues for it in the persistent session.
+    /// When the durable buffer makes appended points safe from a power loss (`buffer.fsync`).
+    public enum FsyncPolicy: String, CaseIterable, Sendable {
+        /// `fdatasync` once per read burst, before the burst's PUBACKs are sent.
+        case burst
+        /// `fdatasync` at most every `fsync_interval`; PUBACKs follow the write, not the sync.
+        case interval
+        /// Never; the kernel writes back. Still safe from kill -9, not from a power loss.
+        case off
+    }
+
+    /// Whether points are kept in segment files under `path` (`buffer.durable`), so that nothing
+    /// acknowledged to the broker is lost on a crash or restart.
+    public var durable: Bool
+    /// The state directory for the segment files and the checkpoint (`buffer.path`).
+    public var path: String
+    /// Encoded points held in memory, in bytes, 1 MiB – 64 GiB (`buffer.max_bytes`). Without
+    /// the durable buffer this is the whole buffer; with it, the window read from disk.
     public var maxBytes: Int
+    /// Disk the segment files may take, in bytes, 1 MiB – 16 TiB (`buffer.max_disk_bytes`).
+    /// When full, the bridge stops reading from the broker until InfluxDB takes some.
+    public var maxDiskBytes: Int
+    /// When appended points are synced to the disk (`buffer.fsync`).
+    public var fsync: FsyncPolicy
+    /// The longest time between syncs with `fsync: interval` (`buffer.fsync_interval`).
+    public var fsyncInterval: Duration
 
     /// The defaults, which `etc/iotflow-bridge.yaml` shows.
-    public init(maxBytes: Int = 64 * 1024 * 1024) {
+    public init(
+        durable: Bool = true,
+        path: String = "/var/lib/iotflow-bridge/buffer",
+        maxBytes: Int = 64 * 1024 * 1024,
+        maxDiskBytes: Int = 1024 * 1024 * 1024,
+        fsync: FsyncPolicy = .burst,
+        fsyncInterval: Duration = .seconds(1)
+    ) {
+        self.durable = durable
+        self.path = path
         self.maxBytes = maxBytes
+        self.maxDiskBytes = maxDiskBytes
+        self.fsync = fsync
+        self.fsyncInterval = fsyncInterval
     }
 }

@@ -1,0 +1,509 @@
+// iotflow-bridge: the durable buffer: segment files on disk, a window of them in memory.
+// SPDX-License-Identifier: Apache-2.0
+
+public import BridgeCore
+import Foundation
+import Glibc
+public import Logging
+
+/// A `PointBuffer` whose points live in segment files under the state directory until InfluxDB
+/// has accepted (or refused for good) every one of them.
+///
+/// - **Append** (MQTT thread): each message's lines become one checksummed record, staged in
+///   memory; `commit()` writes the burst's records with one `pwrite`, syncs as `buffer.fsync`
+///   says, and only then makes them visible to the writer. The MQTT thread sends the burst's
+///   PUBACKs after that, so nothing acknowledged exists only in memory.
+/// - **Read** (writer thread): batches come from an in-memory `PointRing`, the fast path.
+///   Records go to the ring as they are committed while it has room; after that the buffer is
+///   *spilled* and the writer refills the ring from the files, oldest first, as it empties.
+/// - **Remove**: the checkpoint file records how far InfluxDB has taken the buffer (a record
+///   position and the points of that record already taken); segments wholly before it are
+///   deleted. After a crash, a restart resends only what lies after the checkpoint.
+/// - **Recovery** (`init`): every segment is read and every record checked; a torn record at
+///   the end of the last segment (a crash mid-write, never acknowledged) is cut off and logged;
+///   a damaged record elsewhere ends what can be read of that segment, which is kept as
+///   `*.corrupt` once the rest is sent. Files the bridge did not write are left alone.
+///
+/// The disk budget (`buffer.max_disk_bytes`) counts whole segment files, so a segment's accepted
+/// front takes space until the segment is deleted; segments are a sixteenth of the budget.
+// The mutable state is split by owner: `staged*`, `active`, `lastSync` and `unsynced` belong to
+// the MQTT thread (append, commit, hasRoom); `lastCheckpoint` to the writer thread (peekBatch,
+// removeBatch); the rest is read and written only while `condition` is locked.
+public final class DurablePointBuffer: PointBuffer, @unchecked Sendable {
+    /// What start-up found in the state directory.
+    public struct Recovery: Equatable, Sendable {
+        /// Points waiting to be sent, and their bytes.
+        public var points = 0
+        public var bytes = 0
+        /// Segment files read.
+        public var segments = 0
+        /// Bytes of a torn last record that were cut off.
+        public var tornBytes = 0
+        /// Segments with damaged records, and the bytes after the damage that cannot be read.
+        public var corruptSegments: [String] = []
+        public var unreadableBytes = 0
+        /// Files in the state directory that the bridge did not write (left alone).
+        public var foreignFiles: [String] = []
+    }
+
+    struct Segment {
+        let id: UInt64
+        /// Bytes of whole, valid records (plus the header).
+        var length: Int
+        /// Whether bytes past `length` could not be read; then the file is kept, renamed.
+        var corrupt: Bool
+    }
+
+    /// The next record to load into the ring, and how many of its points were already taken.
+    struct Cursor: Equatable {
+        var segment: UInt64
+        var offset: Int
+        var skipPoints: Int
+    }
+
+    /// What start-up found.
+    public let recovery: Recovery
+    public let capacityBytes: Int
+    public var isDurable: Bool { true }
+    /// Bytes per segment file before the next one is started.
+    let segmentBytes: Int
+
+    private let directory: String
+    private let fsyncPolicy: BufferConfiguration.FsyncPolicy
+    private let fsyncInterval: Duration
+    private let logger: Logger
+    private let lockDescriptor: CInt
+
+    // MQTT thread.
+    private var stagedRecords: [UInt8] = []
+    private var stagedRecordStarts: [Int] = []
+    private var stagedRecordPoints: [Int] = []
+    private var stagedLines: [UInt8] = []
+    private var stagedLengths: [UInt32] = []
+    private var active: (descriptor: CInt, id: UInt64, length: Int, path: String)
+    private var lastSync = ContinuousClock.now
+    private var unsynced = false
+
+    // Writer thread.
+    private var lastCheckpoint: BufferCheckpoint?
+    private var fileErrors = LogRateLimiter(burst: 1, window: .seconds(60))
+
+    // Under `condition`.
+    private let condition = NSCondition()
+    private var ring: PointRing
+    private var ledger = RecordLedger()
+    private var segments: [Segment]
+    private var cursor: Cursor
+    private var spilled: Bool
+    private var heldPoints: Int
+    private var heldBytes: Int
+    private var diskBytes: Int
+    private var wantedPoints = Int.max
+    private var waitsInterrupted = false
+
+    /// Opens (creating if needed) the state directory `configuration.path`, recovers what it
+    /// holds and starts a new segment for appends.
+    ///
+    /// Throws a one-line `BufferError` when the directory cannot be created, locked, read or
+    /// written (another bridge using it, a read-only or full file system).
+    public init(configuration: BufferConfiguration, logger: Logger) throws(BufferError) {
+        directory = configuration.path
+        fsyncPolicy = configuration.fsync
+        fsyncInterval = configuration.fsyncInterval
+        self.logger = logger
+        capacityBytes = configuration.maxDiskBytes
+        segmentBytes = min(64 << 20, max(64 << 10, configuration.maxDiskBytes / 16))
+        ring = PointRing(capacityBytes: min(configuration.maxBytes, configuration.maxDiskBytes))
+
+        do {
+            try FileManager.default.createDirectory(
+                atPath: directory,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
+        } catch {
+            throw BufferError("cannot create the state directory \(directory): \(error.localizedDescription)")
+        }
+        lockDescriptor = try FileIO.open(directory + "/lock", flags: O_RDWR | O_CREAT)
+        guard flock(lockDescriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(lockDescriptor)
+            throw BufferError(
+                "another iotflow-bridge is using the state directory \(directory) (it holds its lock file)"
+            )
+        }
+
+        var scan = try Self.recover(directory: directory)
+        let activeID = scan.nextID
+        let activePath = directory + "/" + SegmentFormat.fileName(id: activeID)
+        let descriptor = try Self.createSegment(id: activeID, path: activePath, sync: fsyncPolicy != .off)
+        active = (descriptor, activeID, SegmentFormat.headerBytes, activePath)
+        if fsyncPolicy != .off { try FileIO.syncDirectory(directory) }
+        scan.segments.append(Segment(id: activeID, length: SegmentFormat.headerBytes, corrupt: false))
+
+        segments = scan.segments
+        cursor = scan.start ?? Cursor(segment: activeID, offset: SegmentFormat.headerBytes, skipPoints: 0)
+        spilled = cursor != Cursor(segment: activeID, offset: SegmentFormat.headerBytes, skipPoints: 0)
+        heldPoints = scan.recovery.points
+        heldBytes = scan.recovery.bytes
+        diskBytes = scan.segments.reduce(0) { $0 + $1.length }
+        recovery = scan.recovery
+        logRecovery()
+    }
+
+    deinit {
+        close(active.descriptor)
+        close(lockDescriptor)
+    }
+
+    public var occupancy: (points: Int, bytes: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (heldPoints, heldBytes)
+    }
+
+    /// Whether `bytes` more bytes of lines (with their record overhead) fit in the disk budget.
+    public func hasRoom(forBytes bytes: Int) -> Bool {
+        condition.lock()
+        let used = diskBytes
+        condition.unlock()
+        return used + stagedRecords.count + bytes + bytes / 2 + 4096 <= capacityBytes
+    }
+
+    // MARK: - MQTT thread
+
+    /// Stages the lines as one record; `commit()` writes it. Never waits: intake checks
+    /// `hasRoom` before it reads, so the budget is exceeded by at most one message.
+    public func append(
+        lines: UnsafeBufferPointer<UInt8>,
+        lineLengths: UnsafeBufferPointer<UInt32>,
+        waitingUpTo timeout: Duration
+    ) -> Bool {
+        // The writer must be able to load any record into an empty ring.
+        guard lines.count <= ring.capacityBytes else { return false }
+        stagedRecordStarts.append(stagedRecords.count)
+        stagedRecordPoints.append(lineLengths.count)
+        SegmentFormat.appendRecord(lines: lines, lineLengths: lineLengths, to: &stagedRecords)
+        stagedLines.append(contentsOf: lines)
+        stagedLengths.append(contentsOf: lineLengths)
+        return true
+    }
+
+    public func commit() throws(BufferError) {
+        let syncDue =
+            fsyncPolicy == .burst || (fsyncPolicy == .interval && ContinuousClock.now - lastSync >= fsyncInterval)
+        guard !stagedRecords.isEmpty else {
+            if unsynced && syncDue && fsyncPolicy != .off { try syncActive() }
+            return
+        }
+        if active.length >= segmentBytes { try rotate() }
+        let base = active.length
+        do throws(BufferError) {
+            try FileIO.write(active.descriptor, stagedRecords, at: base, path: active.path)
+            unsynced = true
+            if syncDue && fsyncPolicy != .off { try syncActive() }
+        } catch {
+            // No partial record may stay behind: the next commit writes the burst again.
+            try? FileIO.truncate(active.descriptor, to: base, path: active.path)
+            throw error
+        }
+        active.length = base + stagedRecords.count
+        publishStaged(at: base)
+        stagedRecords.removeAll(keepingCapacity: true)
+        stagedRecordStarts.removeAll(keepingCapacity: true)
+        stagedRecordPoints.removeAll(keepingCapacity: true)
+        stagedLines.removeAll(keepingCapacity: true)
+        stagedLengths.removeAll(keepingCapacity: true)
+    }
+
+    private func syncActive() throws(BufferError) {
+        try FileIO.sync(active.descriptor, path: active.path)
+        lastSync = .now
+        unsynced = false
+    }
+
+    /// Makes the committed records visible: into the ring if it is not spilled and has room.
+    private func publishStaged(at base: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        segments[segments.count - 1].length = active.length
+        diskBytes += stagedRecords.count
+        heldPoints += stagedLengths.count
+        heldBytes += stagedLines.count
+        let loaded =
+            !spilled
+            && stagedLines.withUnsafeBufferPointer { lines in
+                stagedLengths.withUnsafeBufferPointer { ring.append(lines: lines, lineLengths: $0) }
+            }
+        if loaded {
+            for (start, points) in zip(stagedRecordStarts, stagedRecordPoints) {
+                ledger.loaded(segment: active.id, offset: base + start, points: points)
+            }
+            cursor = Cursor(segment: active.id, offset: active.length, skipPoints: 0)
+        } else {
+            // The ring is full: from here on the writer loads records from the files.
+            spilled = true
+        }
+        if heldPoints >= wantedPoints { condition.broadcast() }
+    }
+
+    /// Finishes the active segment and starts the next one.
+    private func rotate() throws(BufferError) {
+        if unsynced && fsyncPolicy != .off { try syncActive() }
+        let id = active.id + 1
+        let path = directory + "/" + SegmentFormat.fileName(id: id)
+        let descriptor = try Self.createSegment(id: id, path: path, sync: fsyncPolicy != .off)
+        if fsyncPolicy != .off { try FileIO.syncDirectory(directory) }
+        close(active.descriptor)
+        active = (descriptor, id, SegmentFormat.headerBytes, path)
+        condition.lock()
+        segments.append(Segment(id: id, length: SegmentFormat.headerBytes, corrupt: false))
+        diskBytes += SegmentFormat.headerBytes
+        if !spilled { cursor = Cursor(segment: id, offset: SegmentFormat.headerBytes, skipPoints: 0) }
+        condition.unlock()
+    }
+
+    private static func createSegment(id: UInt64, path: String, sync: Bool) throws(BufferError) -> CInt {
+        let descriptor = try FileIO.open(path, flags: O_WRONLY | O_CREAT | O_EXCL)
+        do throws(BufferError) {
+            try FileIO.write(descriptor, SegmentFormat.header(id: id), at: 0, path: path)
+            if sync { try FileIO.sync(descriptor, path: path) }
+        } catch {
+            close(descriptor)
+            unlink(path)
+            throw error
+        }
+        return descriptor
+    }
+
+    // MARK: - Writer thread
+
+    public func waitForPoints(atLeast points: Int, until deadline: ContinuousClock.Instant) -> Int {
+        condition.lock()
+        defer {
+            wantedPoints = .max
+            condition.unlock()
+        }
+        wantedPoints = points
+        while heldPoints < points && !waitsInterrupted {
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            guard remaining > .zero else { break }
+            _ = condition.wait(until: Date().addingTimeInterval(remaining.seconds))
+        }
+        return heldPoints
+    }
+
+    /// Appends never wait for room, so there is nothing to interrupt.
+    public func interruptAppends() {}
+
+    public func interruptWaits() {
+        condition.lock()
+        waitsInterrupted = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    public func peekBatch(
+        maxPoints: Int,
+        maxBytes: Int,
+        into body: inout [UInt8],
+        lineLengths: inout [Int]
+    )
+        -> (points: Int, bytes: Int)
+    {
+        condition.lock()
+        let refill = spilled && ring.pointCount < maxPoints
+        condition.unlock()
+        if refill { loadFromFiles() }
+        condition.lock()
+        defer { condition.unlock() }
+        let batch = ring.frontBatch(maxPoints: maxPoints, maxBytes: maxBytes)
+        ring.copyFront(bytes: batch.bytes, into: &body)
+        ring.copyFrontLineLengths(points: batch.points, into: &lineLengths)
+        return batch
+    }
+
+    public func removeBatch(points: Int, bytes: Int) {
+        condition.lock()
+        ring.removeFront(points: points, bytes: bytes)
+        ledger.remove(points: points)
+        heldPoints -= points
+        heldBytes -= bytes
+        condition.unlock()
+        releaseAcceptedSegments()
+    }
+
+    /// Records the checkpoint and deletes the segments wholly before it.
+    private func releaseAcceptedSegments() {
+        condition.lock()
+        let checkpoint =
+            ledger.checkpoint
+            ?? BufferCheckpoint(
+                segment: cursor.segment,
+                offset: UInt64(cursor.offset),
+                acceptedPoints: UInt32(cursor.skipPoints)
+            )
+        var released: [Segment] = []
+        while segments.count > 1 && segments[0].id < checkpoint.segment {
+            released.append(segments.removeFirst())
+            diskBytes -= released[released.count - 1].length
+        }
+        condition.unlock()
+        guard checkpoint != lastCheckpoint else { return }
+        do {
+            // Written before the segments go: a crash in between resends, never skips.
+            try FileIO.replace(directory + "/checkpoint", with: checkpoint.encoded)
+            lastCheckpoint = checkpoint
+        } catch {
+            logFileError(
+                "Cannot record the buffer checkpoint; a restart would resend what InfluxDB already has.",
+                error
+            )
+        }
+        for segment in released {
+            let path = directory + "/" + SegmentFormat.fileName(id: segment.id)
+            if segment.corrupt {
+                rename(path, path + ".corrupt")
+                logger.error(
+                    "Sent what could be read of a damaged buffer segment; the file is kept for inspection.",
+                    metadata: ["buffer.file": "\(path).corrupt"]
+                )
+            } else if unlink(path) != 0 {
+                logFileError("Cannot delete a sent buffer segment.", .system("cannot delete", path))
+            }
+        }
+    }
+
+    /// Loads records from the files into the ring, oldest first, while they fit.
+    private func loadFromFiles() {
+        condition.lock()
+        var position = cursor
+        var budget = ring.freeBytes
+        let files = segments.filter { $0.id >= position.segment }.map { ($0.id, $0.length) }
+        condition.unlock()
+
+        var lines: [UInt8] = []
+        var lengths: [UInt32] = []
+        var records: [(segment: UInt64, offset: Int, points: Int, firstPoint: Int)] = []
+        reading: for (id, length) in files {
+            if id != position.segment {
+                position = Cursor(segment: id, offset: SegmentFormat.headerBytes, skipPoints: 0)
+            }
+            guard position.offset < length else { continue }
+            let path = directory + "/" + SegmentFormat.fileName(id: id)
+            let chunk: [UInt8]
+            do {
+                // A record takes at most 12 + 3 × its line bytes, so a record that fits the
+                // budget fits the chunk.
+                let descriptor = try FileIO.open(path, flags: O_RDONLY)
+                defer { close(descriptor) }
+                let count = min(length - position.offset, 3 * budget + (1 << 20))
+                chunk = try FileIO.read(descriptor, count: count, at: position.offset, path: path)
+            } catch {
+                logFileError("Cannot read the buffer; will try again.", error)
+                break reading
+            }
+            let chunkStart = position.offset
+            var offset = 0
+            while offset < chunk.count {
+                let scanned = chunk.withUnsafeBytes { SegmentFormat.scan($0, at: offset) }
+                guard case .record(let record) = scanned else {
+                    if chunk.count < length - chunkStart { break }  // the chunk ends mid-record
+                    logFileError(
+                        "A buffer segment is damaged past this point; restart the bridge to skip the damage.",
+                        BufferError("\(path) at byte \(chunkStart + offset): \(scanned)")
+                    )
+                    break reading
+                }
+                let skip = min(position.skipPoints, record.points)
+                var skippedBytes = 0
+                var recordLengths: [UInt32] = []
+                chunk.withUnsafeBytes { raw in
+                    for index in 0..<record.points {
+                        let lineLength = raw.loadUnaligned(
+                            fromByteOffset: record.lengthsOffset + 4 * index,
+                            as: UInt32.self
+                        ).littleEndian
+                        if index < skip { skippedBytes += Int(lineLength) } else { recordLengths.append(lineLength) }
+                    }
+                }
+                let lineBytes = record.lineBytes - skippedBytes
+                guard lineBytes <= budget else { break reading }
+                budget -= lineBytes
+                lines.append(contentsOf: chunk[(record.linesOffset + skippedBytes)..<record.end])
+                lengths += recordLengths
+                records.append((id, chunkStart + offset, record.points - skip, skip))
+                offset = record.end
+                position.offset = chunkStart + offset
+                position.skipPoints = 0
+            }
+            if position.offset < length { break }
+        }
+
+        condition.lock()
+        let appended = lines.withUnsafeBufferPointer { bytes in
+            lengths.withUnsafeBufferPointer { ring.append(lines: bytes, lineLengths: $0) }
+        }
+        precondition(appended, "records loaded within the ring's free bytes must fit")
+        for record in records {
+            ledger.loaded(
+                segment: record.segment,
+                offset: record.offset,
+                points: record.points,
+                firstPoint: record.firstPoint
+            )
+        }
+        // Past the end of a finished segment, the cursor moves to the start of the next.
+        if let index = segments.firstIndex(where: { $0.id == position.segment }), index + 1 < segments.count,
+            position.offset >= segments[index].length
+        {
+            position = Cursor(segment: segments[index + 1].id, offset: SegmentFormat.headerBytes, skipPoints: 0)
+        }
+        cursor = position
+        let last = segments[segments.count - 1]
+        spilled = cursor != Cursor(segment: last.id, offset: last.length, skipPoints: 0)
+        condition.unlock()
+        if !records.isEmpty || files.count > 1 { releaseAcceptedSegments() }
+    }
+
+    private func logRecovery() {
+        let found = recovery
+        let metadata: Logger.Metadata = [
+            "buffer.path": "\(directory)", "buffer.points": "\(found.points)", "buffer.bytes": "\(found.bytes)",
+            "buffer.segments": "\(found.segments)",
+        ]
+        if found.points > 0 {
+            logger.notice("Recovered the durable buffer; its points are sent first.", metadata: metadata)
+        } else {
+            logger.info("Opened the durable buffer.", metadata: metadata)
+        }
+        if found.tornBytes > 0 {
+            logger.notice(
+                "Cut off a record torn by a crash mid-write; it was never acknowledged, so the broker resends it.",
+                metadata: ["buffer.path": "\(directory)", "buffer.torn_bytes": "\(found.tornBytes)"]
+            )
+        }
+        if !found.corruptSegments.isEmpty {
+            logger.error(
+                "Damaged buffer segments: what precedes the damage is sent; what follows cannot be read and is kept in the file for inspection.",
+                metadata: [
+                    "buffer.path": "\(directory)", "buffer.files": "\(found.corruptSegments.joined(separator: ","))",
+                    "buffer.unreadable_bytes": "\(found.unreadableBytes)",
+                ]
+            )
+        }
+        if !found.foreignFiles.isEmpty {
+            logger.warning(
+                "Files in the buffer's state directory that the bridge did not write; left alone.",
+                metadata: [
+                    "buffer.path": "\(directory)", "buffer.files": "\(found.foreignFiles.joined(separator: ","))",
+                ]
+            )
+        }
+    }
+
+    private func logFileError(_ message: Logger.Message, _ error: BufferError) {
+        let (admitted, suppressed) = fileErrors.admit(at: .now)
+        guard admitted else { return }
+        logger.error(message, metadata: ["error": "\(error)", "log.suppressed": "\(suppressed)"])
+    }
+}

@@ -1,0 +1,111 @@
+// iotflow-bridge: the few file operations the durable buffer needs, with errno as text.
+// SPDX-License-Identifier: Apache-2.0
+
+import Glibc
+
+/// A failure of the durable buffer's files: one line naming the file and the system's reason.
+public struct BufferError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+
+    /// `what` failed on `path` with the current `errno`.
+    static func system(_ what: String, _ path: String) -> BufferError {
+        BufferError("\(what) \(path): \(String(cString: strerror(errno)))")
+    }
+}
+
+/// Thin wrappers over `open`, `pwrite`, `pread`, `fdatasync`; each retries EINTR and throws
+/// `BufferError` naming the path.
+enum FileIO {
+    static func open(_ path: String, flags: CInt, mode: mode_t = 0o600) throws(BufferError) -> CInt {
+        let descriptor = Glibc.open(path, flags | O_CLOEXEC, mode)
+        guard descriptor >= 0 else { throw .system("cannot open", path) }
+        return descriptor
+    }
+
+    /// Writes all of `bytes` at `offset`.
+    static func write(
+        _ descriptor: CInt,
+        _ bytes: UnsafeRawBufferPointer,
+        at offset: Int,
+        path: String
+    ) throws(BufferError) {
+        guard let base = bytes.baseAddress else { return }
+        var done = 0
+        while done < bytes.count {
+            let written = pwrite(descriptor, base + done, bytes.count - done, off_t(offset + done))
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw .system("cannot write", path)
+            }
+            done += written
+        }
+    }
+
+    /// Writes all of `bytes` at `offset`.
+    static func write(_ descriptor: CInt, _ bytes: [UInt8], at offset: Int, path: String) throws(BufferError) {
+        try bytes.withUnsafeBytes { raw in
+            Result { () throws(BufferError) in try write(descriptor, raw, at: offset, path: path) }
+        }.get()
+    }
+
+    /// Reads `count` bytes at `offset` (fewer only at the end of the file).
+    static func read(_ descriptor: CInt, count: Int, at offset: Int, path: String) throws(BufferError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let read = bytes.withUnsafeMutableBytes { raw in
+                raw.baseAddress.map { pread(descriptor, $0 + done, count - done, off_t(offset + done)) } ?? 0
+            }
+            if read < 0 {
+                if errno == EINTR { continue }
+                throw .system("cannot read", path)
+            }
+            if read == 0 { break }
+            done += read
+        }
+        bytes.removeLast(count - done)
+        return bytes
+    }
+
+    /// The whole file at `path`.
+    static func readFile(_ path: String) throws(BufferError) -> [UInt8] {
+        let descriptor = try open(path, flags: O_RDONLY)
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw .system("cannot stat", path) }
+        return try read(descriptor, count: Int(status.st_size), at: 0, path: path)
+    }
+
+    static func sync(_ descriptor: CInt, path: String) throws(BufferError) {
+        guard fdatasync(descriptor) == 0 else { throw .system("cannot sync", path) }
+    }
+
+    /// Makes the directory's entries (a created, renamed or removed file) durable.
+    static func syncDirectory(_ path: String) throws(BufferError) {
+        let descriptor = try open(path, flags: O_RDONLY | O_DIRECTORY)
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw .system("cannot sync the directory", path) }
+    }
+
+    static func truncate(_ descriptor: CInt, to length: Int, path: String) throws(BufferError) {
+        guard ftruncate(descriptor, off_t(length)) == 0 else { throw .system("cannot truncate", path) }
+    }
+
+    /// Writes `bytes` to `path` whole or not at all: a temporary file renamed over it.
+    static func replace(_ path: String, with bytes: [UInt8]) throws(BufferError) {
+        let temporary = path + ".tmp"
+        let descriptor = try open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
+        do throws(BufferError) {
+            try write(descriptor, bytes, at: 0, path: temporary)
+        } catch {
+            close(descriptor)
+            throw error
+        }
+        close(descriptor)
+        guard rename(temporary, path) == 0 else { throw .system("cannot rename over", path) }
+    }
+}

@@ -1,0 +1,220 @@
+// iotflow-bridge: the durable buffer against real files: restarts, spills, torn and damaged segments.
+// SPDX-License-Identifier: Apache-2.0
+
+import Bridge
+import BridgeCore
+import Foundation
+import Logging
+import Testing
+
+/// A state directory of its own, and buffers opened on it as a restarted bridge would.
+private struct StateDirectory {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("iotflow-durable-\(UUID().uuidString)")
+        .path
+
+    func open(
+        memory: Int = 1 << 20,
+        disk: Int = 64 << 20,
+        fsync: BufferConfiguration.FsyncPolicy = .off
+    )
+        throws -> DurablePointBuffer
+    {
+        try DurablePointBuffer(
+            configuration: BufferConfiguration(path: path, maxBytes: memory, maxDiskBytes: disk, fsync: fsync),
+            logger: Logger(label: "test")
+        )
+    }
+
+    var files: [String] { ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted() }
+    var segments: [String] { files.filter { $0.hasSuffix(".log") } }
+    func url(_ name: String) -> URL { URL(fileURLWithPath: path).appendingPathComponent(name) }
+}
+
+/// Appends one message of `lines` (one point each) and commits it, as the MQTT thread does.
+private func appendMessage(_ buffer: DurablePointBuffer, _ lines: [String], commit: Bool = true) throws {
+    let bytes = Array(lines.joined().utf8)
+    let lengths = lines.map { UInt32($0.utf8.count) }
+    let appended = bytes.withUnsafeBufferPointer { b in
+        lengths.withUnsafeBufferPointer { buffer.append(lines: b, lineLengths: $0, waitingUpTo: .zero) }
+    }
+    #expect(appended)
+    if commit { try buffer.commit() }
+}
+
+/// The next batch of at most `points` points, left in the buffer.
+private func peek(_ buffer: DurablePointBuffer, points: Int) -> (lines: [String], bytes: Int) {
+    var body: [UInt8] = []
+    var lengths: [Int] = []
+    let taken = buffer.peekBatch(maxPoints: points, maxBytes: 1 << 20, into: &body, lineLengths: &lengths)
+    #expect(lengths.count == taken.points && body.count == taken.bytes)
+    return (String(decoding: body, as: UTF8.self).split(separator: "\n").map { "\($0)\n" }, taken.bytes)
+}
+
+/// Reads and removes batches of at most `batch` points until the buffer is empty or `limit`
+/// points were read.
+private func drain(_ buffer: DurablePointBuffer, batch: Int = 1000, limit: Int = .max) -> [String] {
+    var all: [String] = []
+    while all.count < limit {
+        let (lines, bytes) = peek(buffer, points: min(batch, limit - all.count))
+        guard !lines.isEmpty else { break }
+        all += lines
+        buffer.removeBatch(points: lines.count, bytes: bytes)
+    }
+    return all
+}
+
+private func line(_ index: Int) -> String {
+    "m,device_id=d\(index % 7) seq=\(index) \(1_700_000_000_000_000_000 + index)\n"
+}
+
+@Suite struct DurablePointBufferTests {
+    @Test func whatWasNotRemovedComesBackAfterARestartAndNothingElse() throws {
+        let directory = StateDirectory()
+        do {
+            let buffer = try directory.open(fsync: .burst)
+            for message in 0..<100 {
+                try appendMessage(buffer, [line(3 * message), line(3 * message + 1), line(3 * message + 2)])
+            }
+            #expect(buffer.occupancy.points == 300)
+            // 250 points: the checkpoint falls inside a record (83 records and one point).
+            #expect(drain(buffer, batch: 50, limit: 250).count == 250)
+        }
+        let reopened = try directory.open()
+        #expect(reopened.recovery.points == 50 && reopened.recovery.tornBytes == 0)
+        #expect(drain(reopened) == (250..<300).map(line))
+        #expect(reopened.occupancy == (0, 0))
+    }
+
+    @Test func uncommittedAppendsAreNotVisibleAndNotRecovered() throws {
+        let directory = StateDirectory()
+        do {
+            let buffer = try directory.open()
+            try appendMessage(buffer, [line(1)])
+            try appendMessage(buffer, [line(2)], commit: false)
+            #expect(buffer.occupancy.points == 1)
+            #expect(peek(buffer, points: 10).lines == [line(1)])
+        }
+        #expect(drain(try directory.open()) == [line(1)])
+    }
+
+    @Test func aSpilledBufferReadsBackInOrderAcrossSegmentsAndDeletesThem() throws {
+        let directory = StateDirectory()
+        // 64 KiB in memory, segments of 256 KiB: 20,000 points (~1.1 MB) spill to disk.
+        let buffer = try directory.open(memory: 64 << 10, disk: 4 << 20)
+        for index in 0..<20_000 { try appendMessage(buffer, [line(index)]) }
+        #expect(directory.segments.count >= 4)
+        #expect(buffer.occupancy.points == 20_000)
+        #expect(drain(buffer, batch: 700) == (0..<20_000).map(line))
+        #expect(directory.segments.count == 1, "only the segment being appended to remains: \(directory.segments)")
+        // Appends after the spill go to memory again.
+        try appendMessage(buffer, [line(20_000)])
+        #expect(drain(buffer) == [line(20_000)])
+    }
+
+    @Test func aSpilledBacklogSurvivesARestart() throws {
+        let directory = StateDirectory()
+        do {
+            let buffer = try directory.open(memory: 64 << 10, disk: 4 << 20)
+            for index in 0..<5_000 { try appendMessage(buffer, [line(index)]) }
+            #expect(drain(buffer, batch: 1000, limit: 2000).count == 2000)
+        }
+        let reopened = try directory.open(memory: 64 << 10, disk: 4 << 20)
+        #expect(reopened.recovery.points == 3000)
+        #expect(drain(reopened, batch: 333) == (2000..<5000).map(line))
+    }
+
+    @Test func theDiskBudgetLimitsRoom() throws {
+        let directory = StateDirectory()
+        let buffer = try directory.open(memory: 1 << 20, disk: 1 << 20)
+        var appended = 0
+        while buffer.hasRoom(forBytes: 4096) {
+            try appendMessage(buffer, (0..<40).map { line(appended * 40 + $0) })
+            appended += 1
+        }
+        let used = directory.segments.reduce(0) { total, name in
+            total + ((try? FileManager.default.attributesOfItem(atPath: directory.url(name).path)[.size] as? Int) ?? 0)
+        }
+        #expect(used <= 1 << 20 && used > (1 << 20) - 16384)
+        _ = drain(buffer)
+        #expect(buffer.hasRoom(forBytes: 4096))
+    }
+
+    @Test func aTornLastRecordIsCutOffAndTheRestKept() throws {
+        let directory = StateDirectory()
+        do {
+            let buffer = try directory.open()
+            for index in 0..<10 { try appendMessage(buffer, [line(index)]) }
+        }
+        let segment = directory.url(directory.segments.last!)
+        let handle = try FileHandle(forWritingTo: segment)
+        let size = try handle.seekToEnd()
+        try handle.truncate(atOffset: size - 7)
+        try handle.close()
+        do {
+            let reopened = try directory.open()
+            #expect(reopened.recovery.tornBytes == line(9).utf8.count + 16 - 7)
+            #expect(peek(reopened, points: 100).lines == (0..<9).map(line))
+        }
+        // The cut is made once: a second restart finds nothing torn, and the same points.
+        let again = try directory.open()
+        #expect(again.recovery.tornBytes == 0 && again.recovery.points == 9)
+    }
+
+    @Test func aDamagedSegmentGivesWhatPrecedesTheDamageAndIsKept() throws {
+        let directory = StateDirectory()
+        do {
+            let buffer = try directory.open(memory: 64 << 10, disk: 1 << 20)
+            for index in 0..<3000 { try appendMessage(buffer, [line(index)]) }
+        }
+        let first = directory.segments[0]
+        var bytes = try Data(contentsOf: directory.url(first))
+        let damageAt = bytes.count / 2
+        bytes[damageAt] ^= 0xFF
+        try bytes.write(to: directory.url(first))
+        let reopened = try directory.open(memory: 64 << 10, disk: 1 << 20)
+        #expect(reopened.recovery.corruptSegments == [first])
+        #expect(reopened.recovery.unreadableBytes > 0 && reopened.recovery.unreadableBytes < bytes.count / 2 + 100)
+        let lines = drain(reopened)
+        // Everything outside the damaged record's segment tail comes back, in order.
+        #expect(lines.count < 3000 && lines.count > 2000)
+        let sequence = lines.map { Int($0.split(separator: "=").last!.split(separator: " ").first!)! }
+        #expect(zip(sequence, sequence.dropFirst()).allSatisfy { $0 < $1 })
+        #expect(lines.last == line(2999))
+        #expect(directory.files.contains(first + ".corrupt"))
+    }
+
+    @Test func foreignFilesAreReportedAndLeftAlone() throws {
+        let directory = StateDirectory()
+        _ = try directory.open()
+        try Data("notes".utf8).write(to: directory.url("notes.txt"))
+        try Data("not a segment".utf8).write(to: directory.url("segment-00000000000000ff.log"))
+        let reopened = try directory.open()
+        defer { withExtendedLifetime(reopened) {} }
+        #expect(reopened.recovery.foreignFiles == ["notes.txt"])
+        #expect(reopened.recovery.corruptSegments == ["segment-00000000000000ff.log"])
+        #expect(
+            directory.files.contains("notes.txt") && directory.files.contains("segment-00000000000000ff.log.corrupt")
+        )
+        // New segments are numbered above the damaged one.
+        #expect(directory.segments.last == "segment-0000000000000100.log")
+    }
+
+    @Test func aSecondBridgeCannotOpenTheSameDirectory() throws {
+        let directory = StateDirectory()
+        let first = try directory.open()
+        #expect(throws: BufferError.self) { try directory.open() }
+        withExtendedLifetime(first) {}
+    }
+
+    @Test func anUnusableStateDirectoryIsAClearError() {
+        let error = #expect(throws: BufferError.self) {
+            try DurablePointBuffer(
+                configuration: BufferConfiguration(path: "/proc/iotflow-bridge-test/buffer"),
+                logger: Logger(label: "test")
+            )
+        }
+        #expect(
+            error?.description.hasPrefix("cannot create the state directory /proc/iotflow-bridge-test/buffer") == true
+        )
+    }
+}
