@@ -61,25 +61,26 @@ struct InfluxDB1EndToEndTests {
         #expect(!influx.logText().contains(" 400 "), "InfluxDB answered 400")
     }
 
-    @Test func influxDBStoppedForTwentySecondsLosesNothing() async throws {
+    /// With the durable buffer (the default): the backlog waits on disk and drains afterwards.
+    @Test func influxDBStoppedForSixtySecondsLosesNothing() async throws {
         let (broker, influx) = try await servers()
         let bridge = try await BridgeUnderTest(testConfiguration(brokerPort: broker.port, influx: v1(influx)))
 
-        // 6,000 messages over ~30 s, so the outage falls in the middle of the run.
-        async let published: Void = publish(port: broker.port, devices: 50, count: 6_000, rate: 200)
+        // 15,000 messages over ~75 s, so the outage falls in the middle of the run.
+        async let published: Void = publish(port: broker.port, devices: 50, count: 15_000, rate: 200)
         try await eventually("first points written") { bridge.counters.pointsWritten > 0 }
         await influx.stop()
-        try await Task.sleep(for: .seconds(20))
+        try await Task.sleep(for: .seconds(60))
         let errorsDuringOutage = bridge.counters.writeErrors
         try await influx.start()
         try await published
-        try await eventually("6,000 points written") { bridge.counters.pointsWritten == 6_000 }
+        try await eventually("15,000 points written") { bridge.counters.pointsWritten == 15_000 }
         try await bridge.stop()
 
         #expect(errorsDuringOutage > 0, "the outage was not noticed")
-        #expect(try await influx.count(measurement: "environment", field: "seq", database: database) == 6_000)
+        #expect(try await influx.count(measurement: "environment", field: "seq", database: database) == 15_000)
         let distinct = try await influx.query("SELECT COUNT(DISTINCT(seq)) FROM environment", database: database)
-        #expect(distinct.first?.values.first?.last?.int == 6_000)
+        #expect(distinct.first?.values.first?.last?.int == 15_000)
         #expect(bridge.messages(atLeast: .notice).contains { $0.hasSuffix("InfluxDB accepts writes again.") })
     }
 }

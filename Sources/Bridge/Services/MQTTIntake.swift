@@ -132,6 +132,24 @@ final class MQTTIntake {
         try? client.loopWrite()
         try? client.disconnect()
         try? client.loopWrite()
+        awaitClose(of: client.socket)
+    }
+
+    /// Reads and discards what the broker still sends until it closes the connection (it does on
+    /// DISCONNECT), for at most a second. Closing a socket with unread data makes the kernel send
+    /// RST, and a broker that gets RST may discard the PUBACKs it has not read yet, which would
+    /// redeliver messages the bridge already holds. Discarded messages were never acknowledged.
+    private func awaitClose(of socket: CInt) {
+        guard socket >= 0 else { return }
+        let deadline = ContinuousClock.now + .seconds(1)
+        var scratch = [UInt8](repeating: 0, count: 65_536)
+        while ContinuousClock.now < deadline {
+            var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 100) >= 0 else { return }
+            guard descriptor.revents != 0 else { continue }
+            let read = scratch.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+            if read <= 0 { return }
+        }
     }
 
     /// One poll → read burst → write → housekeeping pass.

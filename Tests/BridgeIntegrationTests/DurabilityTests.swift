@@ -1,0 +1,260 @@
+// iotflow-bridge: the durable buffer's promise, end to end: the built bridge is killed, stopped and
+// restarted around real mosquitto and real InfluxDB 1.6.7, and every acknowledged message lands.
+// SPDX-License-Identifier: Apache-2.0
+
+import BridgeCore
+import BridgeTestSupport
+import Foundation
+import Synchronization
+import Testing
+
+/// The built `iotflow-bridge` as a child process, configured through environment variables, with
+/// one state directory and one log file across its restarts.
+private final class BridgeProcess: Sendable {
+    let environment: [String: String]
+    let stateDirectory = temporaryPath("iotflow-state")
+    let log = URL(fileURLWithPath: temporaryPath("iotflow-bridge", extension: "log"))
+    private let current = Mutex<ManagedProcess?>(nil)
+
+    init(brokerPort: UInt16, influxURL: String, api: String = "v1", extra: [String: String] = [:]) {
+        environment = [
+            "MQTT_PORT": "\(brokerPort)", "MQTT_CLIENT_ID": "bridge-\(UUID().uuidString.prefix(8))",
+            "MQTT_RECONNECT_MIN": "200ms", "MQTT_RECONNECT_MAX": "1s",
+            "INFLUXDB_API": api, "INFLUXDB_URL": influxURL, "INFLUXDB_DATABASE": "iotflow",
+            "INFLUXDB_FLUSH_INTERVAL": "500ms", "INFLUXDB_FLUSH_JITTER": "0s", "INFLUXDB_TIMEOUT": "5s",
+            "RETRY_INITIAL": "200ms", "RETRY_MAX": "2s", "BREAKER_OPEN_FOR": "2s", "BREAKER_MAX_OPEN_FOR": "5s",
+            "BUFFER_PATH": stateDirectory + "/buffer", "DEAD_LETTERS_PATH": stateDirectory + "/dead-letters.jsonl",
+            "LOGGING_SUMMARY_INTERVAL": "1h",
+        ].merging(extra) { $1 }
+    }
+
+    /// Starts the bridge and returns once it has subscribed (again).
+    func start() async throws {
+        let before = subscriptions
+        let process = try ManagedProcess(
+            executable: try Integration.product("iotflow-bridge"),
+            arguments: ["run"],
+            environment: environment,
+            logURL: log
+        )
+        current.withLock { $0 = process }
+        try await eventually(timeout: .seconds(30), "the bridge to subscribe") {
+            guard process.isRunning else { throw HarnessError("the bridge exited: \(process.logTail())") }
+            return subscriptions > before
+        }
+    }
+
+    func kill9() async { await current.withLock { $0 }?.kill9() }
+
+    /// SIGTERM; returns the exit status and how long the bridge took to exit.
+    func terminate() async -> (status: Int32?, took: Duration) {
+        let started = ContinuousClock.now
+        guard let process = current.withLock({ $0 }) else { return (nil, .zero) }
+        await process.terminate(timeout: .seconds(60))
+        return (process.terminationStatus, ContinuousClock.now - started)
+    }
+
+    var logText: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+    private var subscriptions: Int { logText.components(separatedBy: "Subscribed.").count - 1 }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: stateDirectory)
+        try? FileManager.default.removeItem(at: log)
+    }
+}
+
+/// `iotflow-sim publish` running in the background (QoS 1, epoch-ms device timestamps, so a
+/// replayed point is the same point).
+private func startPublisher(
+    port: UInt16,
+    devices: Int,
+    count: Int,
+    rate: Int,
+    firstSeq: Int = 0
+) throws
+    -> ManagedProcess
+{
+    try ManagedProcess(
+        executable: try Integration.product("iotflow-sim"),
+        arguments: [
+            "publish", "--port", "\(port)", "--devices", "\(devices)", "--count", "\(count)", "--rate", "\(rate)",
+            "--qos", "1", "--first-seq", "\(firstSeq)", "--timestamp", "epoch-ms", "--timeout", "300",
+        ],
+        logURL: URL(fileURLWithPath: temporaryPath("iotflow-publisher", extension: "log"))
+    )
+}
+
+/// Waits for the publisher and requires that the broker acknowledged every message.
+private func requireAllAcknowledged(_ publisher: ManagedProcess, count: Int) async throws {
+    try await eventually(timeout: .seconds(300), "the publisher to finish") { !publisher.isRunning }
+    #expect(publisher.terminationStatus == 0)
+    try #require(publisher.logText().contains("published \(count) acknowledged \(count)"), "\(publisher.logText())")
+}
+
+@Suite(.requiresRealServers, .serialized, .timeLimit(.minutes(5)))
+struct DurabilityTests {
+    private let database = "iotflow"
+
+    private func servers(brokerPersistence: Bool = false) async throws -> (MosquittoBroker, InfluxDB1Server) {
+        try Integration.requireServers()
+        let broker = try MosquittoBroker()
+        try await broker.start(persistence: brokerPersistence)
+        let influx = try InfluxDB1Server()
+        try await influx.start()
+        try await influx.createDatabase(database)
+        return (broker, influx)
+    }
+
+    /// Distinct `seq` values and stored points in `environment`.
+    private func landed(_ influx: InfluxDB1Server) async throws -> (distinct: Int, points: Int) {
+        let distinct = try await influx.query("SELECT COUNT(DISTINCT(seq)) FROM environment", database: database)
+        let points = try await influx.count(measurement: "environment", field: "seq", database: database)
+        return (Int(distinct.first?.values.first?.last?.int ?? 0), points)
+    }
+
+    private func waitUntilLanded(
+        _ influx: InfluxDB1Server,
+        _ count: Int,
+        timeout: Duration = .seconds(120)
+    ) async throws {
+        try await eventually(timeout: timeout, "\(count) distinct seq in InfluxDB") {
+            try await landed(influx).distinct >= count
+        }
+    }
+
+    @Test func killNineThreeTimesDuringFiftyThousandMessagesLosesNothing() async throws {
+        let (broker, influx) = try await servers()
+        let bridge = BridgeProcess(brokerPort: broker.port, influxURL: influx.baseURL.absoluteString)
+        try await bridge.start()
+
+        // 50,000 messages at 5,000/s: about 10 s, with a kill -9 every 2.5 s.
+        let publisher = try startPublisher(port: broker.port, devices: 100, count: 50_000, rate: 5_000)
+        for _ in 0..<3 {
+            try await Task.sleep(for: .milliseconds(2_500))
+            await bridge.kill9()
+            try await bridge.start()
+        }
+        try await requireAllAcknowledged(publisher, count: 50_000)
+        try await waitUntilLanded(influx, 50_000)
+        let (distinct, points) = try await landed(influx)
+        #expect(distinct == 50_000)
+        // Replays were byte-identical, so they overwrote instead of adding points.
+        #expect(points == 50_000)
+        #expect(bridge.logText.components(separatedBy: "Recovered the durable buffer").count - 1 >= 1)
+        _ = await bridge.terminate()
+    }
+
+    @Test func aBrokerRestartWithPersistenceLosesNothingTheBridgeHadNotTaken() async throws {
+        let (broker, influx) = try await servers(brokerPersistence: true)
+        // A 1 MiB disk budget and InfluxDB away: the bridge fills its buffer and stops reading,
+        // so the broker holds the rest of the backlog when it restarts.
+        let bridge = BridgeProcess(
+            brokerPort: broker.port,
+            influxURL: influx.baseURL.absoluteString,
+            extra: ["BUFFER_MAX_DISK_BYTES": "1048576", "MAPPING_MAX_PAYLOAD_BYTES": "4096"]
+        )
+        try await bridge.start()
+        await influx.stop()
+        let first = try startPublisher(port: broker.port, devices: 50, count: 20_000, rate: 0)
+        try await requireAllAcknowledged(first, count: 20_000)
+        try await eventually("intake paused") { bridge.logText.contains("Buffer full: intake paused") }
+
+        try await broker.restart()
+        try await influx.start()
+        // After the restart the bridge reconnects to its kept session and takes the backlog.
+        let second = try startPublisher(port: broker.port, devices: 50, count: 5_000, rate: 0, firstSeq: 20_000)
+        try await requireAllAcknowledged(second, count: 5_000)
+        try await waitUntilLanded(influx, 25_000)
+        #expect(try await landed(influx) == (25_000, 25_000))
+        _ = await bridge.terminate()
+    }
+
+    @Test func aTornLastRecordIsSkippedAndNothingAcknowledgedIsLost() async throws {
+        let (broker, influx) = try await servers()
+        await influx.stop()
+        let bridge = BridgeProcess(
+            brokerPort: broker.port,
+            influxURL: influx.baseURL.absoluteString,
+            extra: ["SHUTDOWN_DRAIN": "1s"]
+        )
+        try await bridge.start()
+        // Acknowledged means on disk: the bridge holds all 2,000 when the publisher returns.
+        try await publish(port: broker.port, devices: 20, count: 2_000, extra: ["--timestamp", "epoch-ms"])
+        let stopped = await bridge.terminate()
+        #expect(stopped.status == 0)
+
+        // A crash in the middle of writing one more record: its first half is in the file.
+        let directory = bridge.stateDirectory + "/buffer"
+        let segments = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".log") }
+            .sorted()
+        let segment = URL(fileURLWithPath: directory).appendingPathComponent(try #require(segments.last))
+        var bytes = [UInt8](try Data(contentsOf: segment))
+        var offset = SegmentFormat.headerBytes
+        var last: SegmentFormat.Record?
+        while case .record(let record) = bytes.withUnsafeBytes({ SegmentFormat.scan($0, at: offset) }) {
+            last = record
+            offset = record.end
+        }
+        let record = try #require(last, "the newest segment holds no record")
+        let tornLength = (record.end - record.offset) / 2
+        bytes += bytes[record.offset..<(record.offset + tornLength)]
+        try Data(bytes).write(to: segment)
+
+        try await influx.start()
+        try await bridge.start()
+        try await waitUntilLanded(influx, 2_000)
+        #expect(try await landed(influx) == (2_000, 2_000))
+        #expect(bridge.logText.contains("Cut off a record torn by a crash mid-write"))
+        #expect(bridge.logText.contains("buffer.torn_bytes=\(tornLength)"))
+        _ = await bridge.terminate()
+    }
+
+    /// The sink answers every write after 1 s (a slow InfluxDB, 1,000 points/s against 4,000
+    /// messages/s), so SIGTERM finds a backlog.
+    @Test func sigtermUnderLoadExitsInTimeAndARestartResendsOnlyWhatWasNotAccepted() async throws {
+        try Integration.requireServers()
+        let broker = try MosquittoBroker()
+        try await broker.start()
+        let accepted = AcceptedBodies(accepting: true)
+        let sink = try FakeInfluxServer { accepted.answer($0, refusal: .noContent).delayed(by: .seconds(1)) }
+        let bridge = BridgeProcess(
+            brokerPort: broker.port,
+            influxURL: sink.baseURL.absoluteString,
+            api: "v2",
+            extra: ["SHUTDOWN_DRAIN": "2s", "INFLUXDB_BATCH_SIZE": "1000"]
+        )
+        try await bridge.start()
+        let publisher = try startPublisher(port: broker.port, devices: 100, count: 20_000, rate: 4_000)
+        try await Task.sleep(for: .seconds(2))
+        let stopped = await bridge.terminate()
+        #expect(stopped.status == 0)
+        // The drain (2 s) plus at most one request in flight (5 s timeout) and the intake's stop.
+        #expect(stopped.took < .seconds(8), "took \(stopped.took)")
+        #expect(bridge.logText.contains("the rest stay in the durable buffer"))
+        let acceptedBefore = sequenceNumbers(accepted.lines)
+        let beforeRestart = Set(acceptedBefore)
+
+        try await bridge.start()
+        try await requireAllAcknowledged(publisher, count: 20_000)
+        try await eventually(timeout: .seconds(120), "20,000 sequence numbers accepted") {
+            Set(sequenceNumbers(accepted.lines)).count == 20_000
+        }
+        let all = sequenceNumbers(accepted.lines)
+        let afterRestart = all.dropFirst(acceptedBefore.count)
+        #expect(!beforeRestart.isEmpty && beforeRestart.count < 20_000)
+        #expect(
+            Set(afterRestart).isDisjoint(with: beforeRestart),
+            "sent again: \(Set(afterRestart).intersection(beforeRestart).sorted()) of \(acceptedBefore.count); \(bridge.logText)"
+        )
+        let twice = Dictionary(all.map { ($0, 1) }, uniquingKeysWith: +).filter { $0.value > 1 }.keys.sorted()
+        #expect(
+            all.count == 20_000,
+            "sent twice: \(twice) (\(acceptedBefore.count) before the restart); \(bridge.logText)"
+        )
+        _ = await bridge.terminate()
+    }
+}
+
+private func sequenceNumbers(_ lines: [Substring]) -> [Substring] {
+    lines.compactMap { $0.split(separator: "seq=").last?.split(separator: " ").first }
+}
