@@ -45,8 +45,8 @@ final class DeviceRegistryHandoff: Sendable {
         return pending.withLock { $0 }
     }
 
-    /// The registry as loaded at start.
-    var initial: DeviceRegistry { pending.withLock { $0 } }
+    /// The latest registry loaded (the MQTT thread takes it once, when it starts).
+    var current: DeviceRegistry { pending.withLock { $0 } }
 
     private static func read(_ path: String?, logger: Logger) -> DeviceRegistry? {
         guard let path else { return nil }

@@ -59,7 +59,7 @@ final class MQTTIntake {
         self.counters = counters
         self.subscribed = subscribed
         self.logger = logger
-        self.mapper = PointMapper(configuration: configuration.mapping, deviceRegistry: deviceRegistry.initial)
+        self.mapper = PointMapper(configuration: configuration.mapping, deviceRegistry: deviceRegistry.current)
         self.readReserveBytes = 2 * configuration.mapping.maxPayloadBytes + 65_536
     }
 
