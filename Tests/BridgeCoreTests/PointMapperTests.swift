@@ -24,6 +24,26 @@ private func map(
         #expect(result == .refused(.invalidTopicLevel) && writer.bytes.isEmpty)
     }
 
+    @Test func aTopicTagNeedsTheWholeTopicToBeUTF8() {
+        // Found by the fuzzer: a skipped level is not checked, but the topic tag carries it.
+        var mapper = PointMapper(configuration: MappingConfiguration(topicTag: true))
+        var writer = LineProtocolWriter()
+        let topic = Array("iotflow/devices/d/telemetry/m".utf8)
+        let skipped = MappingConfiguration(routes: ["{_}/devices/{device_id}/telemetry/{measurement}"], topicTag: true)
+        var skipping = PointMapper(configuration: skipped)
+        let hostile = [0x9E] + Array("/devices/d/telemetry/m".utf8)
+        let payload = Array("{\"t\": 1}".utf8)
+        let fine = topic.withUnsafeBytes { t in
+            payload.withUnsafeBytes { mapper.map(topic: t, payload: $0, receivedAt: 0, into: &writer) }
+        }
+        #expect(fine == .mapped(points: 1, skippedFields: 0))
+        writer.removeAll()
+        let refused = hostile.withUnsafeBytes { t in
+            payload.withUnsafeBytes { skipping.map(topic: t, payload: $0, receivedAt: 0, into: &writer) }
+        }
+        #expect(refused == .refused(.invalidTopicLevel) && writer.bytes.isEmpty)
+    }
+
     @Test func refusesPayloadsThatAreNotUTF8() {
         var mapper = PointMapper(configuration: MappingConfiguration())
         var writer = LineProtocolWriter()

@@ -119,6 +119,10 @@ public struct PointMapper: Sendable {
         let (matched, mismatch) = matchRoute(topic)
         guard let route = matched else { return .refused(mismatch) }
         if let reason = checkDeviceID(topic) { return .refused(reason) }
+        // Skipped levels are not checked by the template; as a tag value the whole topic must be UTF-8.
+        if topicTag && !topic.allSatisfy({ $0 < 0x80 }) && String(validating: topic, as: UTF8.self) == nil {
+            return .refused(.invalidTopicLevel)
+        }
         guard payload.count <= maxPayloadBytes else { return .refused(.payloadTooLarge) }
         let document: JSONValue
         do {
