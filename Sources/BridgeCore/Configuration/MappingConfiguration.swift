@@ -70,7 +70,7 @@ public struct MappingConfiguration: Equatable, Sendable {
         routes: [String] = ["iotflow/devices/{device_id}/telemetry/{measurement}"],
         topicTag: Bool = false,
         timestampKeys: [String] = ["timestamp", "time", "ts"],
-        maxPast: Duration = .seconds(365 * 86_400),
+        maxPast: Duration = .seconds(3650 * 86_400),
         maxFuture: Duration = .seconds(3600),
         timestampPolicy: TimestampPolicy = .receiveTime,
         stringPolicy: StringPolicy = .field,
