@@ -660,6 +660,19 @@ enum MappingTable {
         ),
         MappingCase("more fields than max_fields", #"{"a": 1, "b": 2, "c": 3}"#, .tightLimits, refused: .tooManyFields),
         MappingCase(
+            "a point refused as a whole is one refusal, not also its refused values",
+            #"{"a": 1, "b": 2, "c": 3, "s": "hello"}"#,
+            .tightLimits,
+            refused: .tooManyFields
+        ),
+        MappingCase(
+            "a burst element refused as a whole is one refusal",
+            #"[{"a":1,"s":"hello","b":2,"c":3},{"t":1}]"#,
+            .tightLimits,
+            lines: "\(env) t=1 \(R + 1)\n",
+            refusals: [MappingRefusal(.tooManyFields, element: 0)]
+        ),
+        MappingCase(
             "a payload over max_payload_bytes",
             #"{"temperature": 24.5, "humidity": 60, "battery": 85}"#,
             .tightLimits,

@@ -140,7 +140,9 @@ public struct PointMapper: Sendable {
         case .object(let members):
             switch mapPoint(members, element: nil, receivedAt: receivedAt, context: context, into: &writer) {
             case .written: return .mapped(points: 1, skippedFields: skipped)
-            case .refused(let reason): return .refused(reason)
+            case .refused(let reason):
+                discardPointRefusals()
+                return .refused(reason)
             case .emptied: return .refused(refusals.first?.reason ?? .noFields)
             }
         case .array(let elements):
@@ -153,7 +155,9 @@ public struct PointMapper: Sendable {
                 }
                 switch mapPoint(members, element: index, receivedAt: receivedAt, context: context, into: &writer) {
                 case .written: points += 1
-                case .refused(let reason): refusals.append(MappingRefusal(reason, element: index))
+                case .refused(let reason):
+                    discardPointRefusals()
+                    refusals.append(MappingRefusal(reason, element: index))
                 case .emptied: break
                 }
             }
@@ -166,12 +170,20 @@ public struct PointMapper: Sendable {
             addValue(document, key: "value", element: nil)
             switch writePoint(timestamp: receivedAt, element: nil, context: context, into: &writer) {
             case .written: return .mapped(points: 1, skippedFields: skipped)
-            case .refused(let reason): return .refused(reason)
+            case .refused(let reason):
+                discardPointRefusals()
+                return .refused(reason)
             case .emptied: return .refused(refusals.first?.reason ?? .noFields)
             }
         case .null:
             return .refused(.unsupportedPayload)
         }
+    }
+
+    /// Forgets the values refused in a point that is then refused as a whole: one record, with the
+    /// reason that stopped the point, says what happened.
+    private mutating func discardPointRefusals() {
+        refusals.removeSubrange(pointRefusalsStart...)
     }
 
     // MARK: - Topic
