@@ -118,7 +118,8 @@ public final class BridgeApplication: Sendable {
     }
 
     /// Applies a reloaded, validated configuration: the `influxdb` section takes effect from the
-    /// writer's next request; other changed sections are logged as needing a restart.
+    /// writer's next request, the device registry file is read again; other changed sections are
+    /// logged as needing a restart.
     public func reload(_ reloaded: BridgeConfiguration) {
         var others = reloaded
         others.influxdb = configuration.influxdb
@@ -132,6 +133,7 @@ public final class BridgeApplication: Sendable {
             others.logging != configuration.logging ? "logging" : nil,
             others.shutdown != configuration.shutdown ? "shutdown" : nil,
         ].compactMap { $0 }
+        ingest.reloadDeviceRegistry()
         if influxSettings.replace(with: reloaded.influxdb) {
             logger.notice("Reloaded the influxdb settings; the next write uses them.")
         } else {

@@ -46,18 +46,21 @@ struct Telemetry {
         // Each device drains its battery by one percent per message it sends, wrapping at 0.
         let battery = 100 - (k / topics.count) % 101
         var json = "{\"temperature\":\(temperature),\"humidity\":\(humidity),\"battery_level\":\(battery)"
-        json += ",\"seq\":\(firstSequence + k)"
+        let sequence = firstSequence + k
+        json += ",\"seq\":\(sequence)"
+        // Timestamps follow the sequence number, so runs with different --first-seq never
+        // overwrite each other's points in InfluxDB.
         switch timestampFormat {
         case .omitted:
             break
         case .rfc3339:
-            json += ",\"timestamp\":\"\(Self.rfc3339(milliseconds: Self.baseMilliseconds + k))\""
+            json += ",\"timestamp\":\"\(Self.rfc3339(milliseconds: Self.baseMilliseconds + sequence))\""
         case .epochSeconds:
             // One second per message, not one millisecond, so that second precision still gives
             // every point of a device its own timestamp (equal timestamps overwrite in InfluxDB).
-            json += ",\"timestamp\":\(Self.baseMilliseconds / 1000 + k)"
+            json += ",\"timestamp\":\(Self.baseMilliseconds / 1000 + sequence)"
         case .epochMilliseconds:
-            json += ",\"timestamp\":\(Self.baseMilliseconds + k)"
+            json += ",\"timestamp\":\(Self.baseMilliseconds + sequence)"
         }
         return json + "}"
     }

@@ -13,12 +13,12 @@ import Testing
         var configuration = BridgeConfiguration()
         configuration.mqtt.qos = 3
         configuration.influxdb.batchSize = 0
-        configuration.mapping.topicTemplate = "iotflow/devices/{device_id}"
+        configuration.mapping.routes = ["iotflow/devices/{device_id}"]
         #expect(throws: ConfigurationError.self) { try configuration.validate() }
         do {
             try configuration.validate()
         } catch {
-            #expect(error.issues.map(\.key) == ["mqtt.qos", "mapping.topic_template", "influxdb.batch_size"])
+            #expect(error.issues.map(\.key) == ["mqtt.qos", "mapping.routes", "influxdb.batch_size"])
             #expect(error.issues[0].message == "must be 0, 1 or 2")
         }
     }
@@ -58,6 +58,39 @@ import Testing
                 "mapping.max_payload_bytes",
                 { @Sendable (c: inout BridgeConfiguration) in c.mapping.maxPayloadBytes = 0 }
             ),
+            (
+                "mapping.field_types",
+                { @Sendable (c: inout BridgeConfiguration) in
+                    c.influxdb.api = .v1
+                    c.mapping.fieldTypes = ["packets:unsigned"]
+                }
+            ),
+            ("mapping.field_types", { @Sendable (c: inout BridgeConfiguration) in c.mapping.fieldTypes = ["n:int"] }),
+            (
+                "mapping.field_types",
+                { @Sendable (c: inout BridgeConfiguration) in c.mapping.fieldTypes = [":integer"] }
+            ),
+            ("mapping.routes", { @Sendable (c: inout BridgeConfiguration) in c.mapping.routes = [] }),
+            (
+                "mapping.routes",
+                { @Sendable (c: inout BridgeConfiguration) in c.mapping.routes = ["a/{measurement} -> x"] }
+            ),
+            ("mapping.routes", { @Sendable (c: inout BridgeConfiguration) in c.mapping.routes = ["a/{_} -> "] }),
+            (
+                "mapping.routes",
+                { @Sendable (c: inout BridgeConfiguration) in c.mqtt.topics = ["$share/g/iotflow/devices/+/status/+"] }
+            ),
+            ("mapping.max_past", { @Sendable (c: inout BridgeConfiguration) in c.mapping.maxPast = .zero }),
+            ("mapping.max_future", { @Sendable (c: inout BridgeConfiguration) in c.mapping.maxFuture = .zero }),
+            ("mapping.max_fields", { @Sendable (c: inout BridgeConfiguration) in c.mapping.maxFields = 0 }),
+            ("mapping.max_depth", { @Sendable (c: inout BridgeConfiguration) in c.mapping.maxDepth = 33 }),
+            ("mapping.max_key_bytes", { @Sendable (c: inout BridgeConfiguration) in c.mapping.maxKeyBytes = 0 }),
+            (
+                "mapping.max_string_bytes",
+                { @Sendable (c: inout BridgeConfiguration) in c.mapping.maxStringBytes = 70_000 }
+            ),
+            ("mapping.max_field_types", { @Sendable (c: inout BridgeConfiguration) in c.mapping.maxFieldTypes = 0 }),
+            ("mapping.device_registry", { @Sendable (c: inout BridgeConfiguration) in c.mapping.deviceRegistry = "" }),
         ] as [(String, @Sendable (inout BridgeConfiguration) -> Void)]
     )
     func refusesInvalidValue(key: String, change: @Sendable (inout BridgeConfiguration) -> Void) {
@@ -76,6 +109,18 @@ import Testing
         configuration.buffer.durable = false
         configuration.mqtt.cleanSession = true
         configuration.buffer.path = ""
+        try configuration.validate()
+    }
+
+    @Test func routesCoverSharedSubscriptionsAndStatusTopics() throws {
+        var configuration = BridgeConfiguration()
+        configuration.influxdb.api = .v1
+        configuration.mapping.fieldTypes = ["uptime_s:integer"]
+        configuration.mqtt.topics = ["$share/bridges/iotflow/devices/+/telemetry/+", "iotflow/devices/+/status/#"]
+        configuration.mapping.routes = [
+            "iotflow/devices/{device_id}/telemetry/{measurement}",
+            "iotflow/devices/{device_id}/status/{_} -> device_status",
+        ]
         try configuration.validate()
     }
 

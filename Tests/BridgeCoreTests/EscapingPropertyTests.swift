@@ -36,17 +36,49 @@ private struct SplitMix64: RandomNumberGenerator {
         String(sanitized(text).map { $0 == "\"" ? "_" : $0 })
     }
 
+    /// What the writer makes of a string field value: control characters become spaces.
+    private static func sanitizedValue(_ text: String) -> String {
+        String(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })
+    }
+
+    /// A random JSON value and the field value text the reference parser should read back.
+    private static func randomValue(_ generator: inout SplitMix64, index: Int) -> (json: String, parsed: String) {
+        switch Int.random(in: 0..<3, using: &generator) {
+        case 0: return ("\(index).5", "\(index).5")
+        case 1: return ("true", "true")
+        default:
+            // A leading letter keeps it from being a numeric string (which would be a float).
+            let text = "v" + randomString(&generator)
+            return (DeadLetter.quoted(text), "\"" + sanitizedValue(text) + "\"")
+        }
+    }
+
     @Test(arguments: 0..<20)
     func randomMessagesParseBackToExactlyTheIntendedPoint(seed: UInt64) {
         var generator = SplitMix64(state: seed)
-        var mapper = PointMapper(configuration: MappingConfiguration())
         var writer = LineProtocolWriter()
         for _ in 0..<100 {
+            // A fresh mapper each time: the type registry must not refuse a reused random key.
+            var mapper = PointMapper(configuration: MappingConfiguration())
             let device = Self.randomString(&generator).replacingSlashes()
             var measurement = Self.randomString(&generator).replacingSlashes()
-            let keys = (0..<Int.random(in: 1...5, using: &generator)).map { _ in Self.randomString(&generator) }
-            let uniqueKeys = Array(Set(keys)).filter { !["timestamp", "time", "ts"].contains($0) }
-            let members = uniqueKeys.enumerated().map { "\(DeadLetter.quoted($1)): \($0 + 1).5" }
+            var members: [String] = []
+            var expected: [(key: String, value: String)] = []
+            for index in 0..<Int.random(in: 1...5, using: &generator) {
+                let key = Self.randomString(&generator)
+                guard !["timestamp", "time", "ts"].contains(key) else { continue }
+                if Bool.random(using: &generator) {
+                    let (json, parsed) = Self.randomValue(&generator, index: index)
+                    members.append("\(DeadLetter.quoted(key)): \(json)")
+                    expected.append((Self.sanitizedKey(key), parsed))
+                } else {
+                    // One level of nesting, flattened as key_inner.
+                    let inner = Self.randomString(&generator)
+                    let (json, parsed) = Self.randomValue(&generator, index: index)
+                    members.append("\(DeadLetter.quoted(key)): {\(DeadLetter.quoted(inner)): \(json)}")
+                    expected.append((Self.sanitizedKey(key + "_" + inner), parsed))
+                }
+            }
             let payload = "{\(members.joined(separator: ","))}"
             let topic = "iotflow/devices/\(device)/telemetry/\(measurement)"
             writer.removeAll()
@@ -56,9 +88,17 @@ private struct SplitMix64: RandomNumberGenerator {
                 }
             }
             let text = String(decoding: writer.bytes, as: UTF8.self)
-            guard !Set(uniqueKeys.map(Self.sanitizedKey)).subtracting(["device_id"]).isEmpty else { continue }
+            if device.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                #expect(result == .refused(.invalidDeviceID) && text.isEmpty)
+                continue
+            }
+            // The last of equal keys wins; a key equal to the device_id tag is skipped.
+            var fields: [String: String] = [:]
+            for (key, value) in expected { fields[key] = value }
+            let shadowed = fields.removeValue(forKey: "device_id") != nil
+            guard !fields.isEmpty else { continue }
             #expect(
-                result == .mapped(points: 1, skippedFields: 0),
+                result == .mapped(points: 1, skippedFields: shadowed ? 1 : 0),
                 "topic \(topic.debugDescription) payload \(payload)"
             )
             let parsed = LineProtocolParser.parse(text)
@@ -67,8 +107,7 @@ private struct SplitMix64: RandomNumberGenerator {
             if measurement.first == "#" { measurement = "_" + measurement.dropFirst() }
             #expect(point.measurement == Self.sanitized(measurement))
             #expect(point.tags == ["device_id": Self.sanitized(device)])
-            let expectedKeys = Set(uniqueKeys.map(Self.sanitizedKey)).subtracting(["device_id"])
-            #expect(Set(point.fields.keys) == expectedKeys)
+            #expect(point.fields == fields, "\(text.debugDescription)")
             #expect(point.timestamp == "7")
             #expect(text.filter { $0 == "\n" }.count == 1)
         }

@@ -10,8 +10,11 @@ struct ParsedPoint: Equatable {
 }
 
 /// Parses line protocol the way InfluxDB's parsers split it: an unescaped space ends the key,
-/// the next unescaped space (outside a quoted string) ends the fields; `\` escapes the next
-/// character. Returns nil for anything malformed.
+/// the next unescaped space (outside a quoted string) ends the fields. Stricter than any server,
+/// so it also checks the bridge's own rules: no control character anywhere (a newline inside a
+/// string value would be a second line for some parsers); in identifiers `\` only escapes `,`, `=`
+/// or space (so no identifier ends in `\`); in string values only `"` and `\`; every field value
+/// is a float, `<int>i`, `<uint>u`, a boolean or a string. Returns nil for anything malformed.
 enum LineProtocolParser {
     static func parse(_ text: String) -> [ParsedPoint]? {
         guard text.hasSuffix("\n") else { return nil }
@@ -24,13 +27,14 @@ enum LineProtocolParser {
     }
 
     private static func parseLine(_ characters: [Character]) -> ParsedPoint? {
+        guard !characters.contains(where: { $0.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } })
+        else { return nil }
         var index = 0
         func readIdentifier(until stops: Set<Character>) -> String? {
             var result = ""
             while index < characters.count, !stops.contains(characters[index]) {
-                if characters[index] == "\\", index + 1 < characters.count,
-                    ",= \\".contains(characters[index + 1])
-                {
+                if characters[index] == "\\" {
+                    guard index + 1 < characters.count, ",= ".contains(characters[index + 1]) else { return nil }
                     result.append(characters[index + 1])
                     index += 2
                 } else {
@@ -63,7 +67,10 @@ enum LineProtocolParser {
                 value.append("\"")
                 index += 1
                 while index < characters.count, characters[index] != "\"" {
-                    if characters[index] == "\\", index + 1 < characters.count { index += 1 }
+                    if characters[index] == "\\" {
+                        guard index + 1 < characters.count, "\"\\".contains(characters[index + 1]) else { return nil }
+                        index += 1
+                    }
                     value.append(characters[index])
                     index += 1
                 }
@@ -75,6 +82,7 @@ enum LineProtocolParser {
                     value.append(characters[index])
                     index += 1
                 }
+                guard isScalarFieldValue(value) else { return nil }
             }
             guard !value.isEmpty, fields.updateValue(value, forKey: key) == nil else { return nil }
         } while index < characters.count && characters[index] == ","
@@ -82,5 +90,14 @@ enum LineProtocolParser {
         let timestamp = String(characters[(index + 1)...])
         guard !timestamp.isEmpty, timestamp.allSatisfy({ $0.isNumber || $0 == "-" }) else { return nil }
         return ParsedPoint(measurement: measurement, tags: tags, fields: fields, timestamp: timestamp)
+    }
+
+    /// A float (`1`, `-1.5`, `1e-05`, `1.5e+20`), `12i`, `12u` or a boolean.
+    private static func isScalarFieldValue(_ value: String) -> Bool {
+        if ["t", "T", "true", "True", "TRUE", "f", "F", "false", "False", "FALSE"].contains(value) { return true }
+        if value.hasSuffix("i") { return Int64(value.dropLast()) != nil }
+        if value.hasSuffix("u") { return UInt64(value.dropLast()) != nil }
+        let allowed = Set("0123456789+-.eE")
+        return value.allSatisfy { allowed.contains($0) } && Double(value)?.isFinite == true
     }
 }

@@ -172,13 +172,16 @@ struct DeliveryTests {
             deadLetterPath: path
         )
         configuration.influxdb.flushInterval = .seconds(60)
+        // The bridge's type registry refuses conflicts it can see; this one it cannot: another
+        // writer made `temperature` a boolean in `legacy` before the bridge started.
+        try await influxd.write("legacy,device_id=old temperature=true", database: "iotflow")
         let bridge = try await BridgeUnderTest(configuration)
         try await publish(port: broker.port, devices: 100, count: 4_997)
         for device in 1...3 {
             try await publishRaw(
                 port: broker.port,
-                topic: "iotflow/devices/conflict-\(device)/telemetry/environment",
-                payload: #"{"temperature": true}"#
+                topic: "iotflow/devices/conflict-\(device)/telemetry/legacy",
+                payload: #"{"temperature": 21.5}"#
             )
         }
         try await eventually("the batch settled") {

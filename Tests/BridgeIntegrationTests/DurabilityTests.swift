@@ -164,7 +164,12 @@ struct DurabilityTests {
         // After the restart the bridge reconnects to its kept session and takes the backlog.
         let second = try startPublisher(port: broker.port, devices: 50, count: 5_000, rate: 0, firstSeq: 20_000)
         try await requireAllAcknowledged(second, count: 5_000)
-        try await waitUntilLanded(influx, 25_000)
+        do {
+            try await waitUntilLanded(influx, 25_000)
+        } catch {
+            Issue.record("landed \(try await landed(influx)); the bridge's log:\n\(bridge.logText)")
+            throw error
+        }
         #expect(try await landed(influx) == (25_000, 25_000))
         _ = await bridge.terminate()
     }

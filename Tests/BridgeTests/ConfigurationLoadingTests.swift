@@ -49,7 +49,7 @@ private let samplePath = URL(fileURLWithPath: #filePath)
                 "INFLUXDB_BUCKET": "b", "INFLUXDB_TIMEOUT": "5000", "INFLUXDB_BATCH_SIZE": "250",
                 "INFLUXDB_FLUSH_INTERVAL": "2500", "INFLUXDB_API": "v1", "INFLUXDB_DATABASE": "db",
                 "MQTT_HOST": "broker", "MQTT_USERNAME": "u", "MQTT_PASSWORD": "p", "MQTT_CLIENT_ID": "c",
-                "MQTT_TOPICS": "a/+, b/#", "MQTT_QOS": "0",
+                "MQTT_TOPICS": "a/+, b/#", "MQTT_QOS": "0", "MAPPING_ROUTES": "a/{measurement}, b/{_} -> b",
             ]
         )
         #expect(configuration.influxdb.url == "http://env:8086")
@@ -63,6 +63,7 @@ private let samplePath = URL(fileURLWithPath: #filePath)
         #expect(configuration.mqtt.username == "u" && configuration.mqtt.password == Secret("p"))
         #expect(configuration.mqtt.clientID == "c" && configuration.mqtt.qos == 0)
         #expect(configuration.mqtt.topics == ["a/+", "b/#"])
+        #expect(configuration.mapping.routes == ["a/{measurement}", "b/{_} -> b"])
     }
 
     @Test func influxDB3VariablesSelectV3UnlessTheAPIIsGiven() async throws {
@@ -93,6 +94,62 @@ private let samplePath = URL(fileURLWithPath: #filePath)
             try await BridgeConfiguration.load(filePath: file, environment: [:])
         }
         #expect(error?.issues.map(\.key).sorted() == ["influxdb.batch_size", "influxdb.flush_intervall", "mqtt.qos"])
+    }
+
+    @Test func mappingKeysReadFromTheFileAndPrintBack() async throws {
+        let registry = try temporaryFile(
+            "dev-1:\n  device_name: Boiler room\n  location: basement\n  floor: 2\n",
+            name: "devices.yaml"
+        )
+        let file = try temporaryFile(
+            """
+            mqtt:
+              topics: ["iotflow/devices/+/telemetry/+", "iotflow/devices/+/status/+"]
+            mapping:
+              routes:
+                - "iotflow/devices/{device_id}/telemetry/{measurement}"
+                - "iotflow/devices/{device_id}/status/{_} -> device_status"
+              topic_tag: true
+              max_past: 24h
+              max_future: 5m
+              timestamp_policy: reject
+              string_policy: tag
+              field_types: ["uptime_s:integer", "packets:unsigned"]
+              device_registry: "\(registry)"
+              max_fields: 64
+              max_depth: 3
+              max_key_bytes: 64
+              max_string_bytes: 256
+              max_field_types: 1000
+            """
+        )
+        let configuration = try await BridgeConfiguration.load(filePath: file, environment: [:])
+        let mapping = configuration.mapping
+        #expect(mapping.routes.count == 2 && mapping.topicTag && mapping.maxPast == .seconds(86_400))
+        #expect(
+            mapping.maxFuture == .seconds(300) && mapping.timestampPolicy == .reject && mapping.stringPolicy == .tag
+        )
+        #expect(mapping.fieldTypes == ["uptime_s:integer", "packets:unsigned"] && mapping.deviceRegistry == registry)
+        #expect(mapping.maxFields == 64 && mapping.maxDepth == 3 && mapping.maxKeyBytes == 64)
+        #expect(mapping.maxStringBytes == 256 && mapping.maxFieldTypes == 1000)
+        let reread = try await BridgeConfiguration.load(
+            filePath: try temporaryFile(configuration.renderedYAML()),
+            environment: [:]
+        )
+        #expect(reread == configuration)
+        let tags = try DeviceRegistryFile.load(path: registry).devices["dev-1"]
+        #expect(tags?.map(\.key) == ["device_name", "location", "floor"] && tags?.last?.value == "2")
+    }
+
+    @Test func aBrokenDeviceRegistryOrTheOldTemplateKeyIsAnIssue() async throws {
+        let broken = try temporaryFile("dev-1: [not, tags]\n", name: "devices.yaml")
+        let error = await #expect(throws: ConfigurationError.self) {
+            try await BridgeConfiguration.load(
+                filePath: try temporaryFile("mapping:\n  topic_template: \"a/{measurement}\"\n"),
+                environment: ["MAPPING_DEVICE_REGISTRY": broken]
+            )
+        }
+        #expect(error?.issues.map(\.key).sorted() == ["mapping.device_registry", "mapping.topic_template"])
     }
 
     @Test func unreadableFileIsAnIssueNotACrash() async throws {

@@ -41,9 +41,10 @@ let cases = [
     ("flat object (4 fields)", #"{"temperature":24.5,"humidity":60,"battery_level":85,"seq":123456}"#),
     ("flat object + RFC 3339 time", #"{"temperature":25.5,"humidity":60.0,"timestamp":"2024-01-01T12:00:00Z"}"#),
     (
-        "nested object (skipped today)",
+        "nested object (IoTFlow HTTP shape: data, type and metadata tags)",
         #"{"data":{"temperature":24.5,"humidity":60},"type":"environmental","metadata":{"location":"office"}}"#
     ),
+    ("nested object (flattened env_t, env_h)", #"{"env":{"t":24.5,"h":60},"battery_level":85}"#),
 ]
 for (name, payload) in cases {
     let nanoseconds = nanosecondsPerMessage(topic: topic, payload: payload, count: count)

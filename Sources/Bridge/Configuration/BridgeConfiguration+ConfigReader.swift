@@ -169,11 +169,35 @@ extension MQTTConfiguration {
 extension MappingConfiguration {
     fileprivate static func read(from source: inout ConfigurationSource) -> Self {
         let defaults = Self()
-        return Self(
-            topicTemplate: source.string("mapping.topic_template", default: defaults.topicTemplate),
+        if source.optionalString("mapping.topic_template") != nil {
+            source.issue("mapping.topic_template", "was replaced by mapping.routes (a list of templates)")
+        }
+        let configuration = Self(
+            routes: source.stringList("mapping.routes", default: defaults.routes),
+            topicTag: source.bool("mapping.topic_tag", default: defaults.topicTag),
             timestampKeys: source.stringList("mapping.timestamp_keys", default: defaults.timestampKeys),
-            maxPayloadBytes: source.int("mapping.max_payload_bytes", default: defaults.maxPayloadBytes)
+            maxPast: source.duration("mapping.max_past", default: defaults.maxPast),
+            maxFuture: source.duration("mapping.max_future", default: defaults.maxFuture),
+            timestampPolicy: source.choice("mapping.timestamp_policy", default: defaults.timestampPolicy),
+            stringPolicy: source.choice("mapping.string_policy", default: defaults.stringPolicy),
+            fieldTypes: source.stringList("mapping.field_types", default: defaults.fieldTypes),
+            deviceRegistry: source.optionalString("mapping.device_registry"),
+            maxPayloadBytes: source.int("mapping.max_payload_bytes", default: defaults.maxPayloadBytes),
+            maxFields: source.int("mapping.max_fields", default: defaults.maxFields),
+            maxDepth: source.int("mapping.max_depth", default: defaults.maxDepth),
+            maxKeyBytes: source.int("mapping.max_key_bytes", default: defaults.maxKeyBytes),
+            maxStringBytes: source.int("mapping.max_string_bytes", default: defaults.maxStringBytes),
+            maxFieldTypes: source.int("mapping.max_field_types", default: defaults.maxFieldTypes)
         )
+        // Read here, not in validate(): the file is part of what check-config and a reload must accept.
+        if let path = configuration.deviceRegistry {
+            do {
+                _ = try DeviceRegistryFile.load(path: path)
+            } catch {
+                source.issue("mapping.device_registry", "\(error)")
+            }
+        }
+        return configuration
     }
 }
 

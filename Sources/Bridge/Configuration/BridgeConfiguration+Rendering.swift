@@ -35,8 +35,14 @@ extension BridgeConfiguration {
         section(
             "mapping",
             [
-                ("topic_template", quoted(mapping.topicTemplate)), ("timestamp_keys", list(mapping.timestampKeys)),
-                ("max_payload_bytes", "\(mapping.maxPayloadBytes)"),
+                ("routes", list(mapping.routes)), ("topic_tag", "\(mapping.topicTag)"),
+                ("timestamp_keys", list(mapping.timestampKeys)), ("max_past", duration(mapping.maxPast)),
+                ("max_future", duration(mapping.maxFuture)), ("timestamp_policy", mapping.timestampPolicy.rawValue),
+                ("string_policy", mapping.stringPolicy.rawValue), ("field_types", list(mapping.fieldTypes)),
+                ("device_registry", mapping.deviceRegistry.map(quoted)),
+                ("max_payload_bytes", "\(mapping.maxPayloadBytes)"), ("max_fields", "\(mapping.maxFields)"),
+                ("max_depth", "\(mapping.maxDepth)"), ("max_key_bytes", "\(mapping.maxKeyBytes)"),
+                ("max_string_bytes", "\(mapping.maxStringBytes)"), ("max_field_types", "\(mapping.maxFieldTypes)"),
             ]
         )
         section(

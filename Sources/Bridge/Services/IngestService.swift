@@ -15,6 +15,8 @@ final class IngestService: Service {
     private let logger: Logger
     /// Fires once the broker has granted the first subscription.
     let subscribed = ReadinessEvent()
+    /// The device registry the MQTT thread maps with; `reloadDeviceRegistry()` replaces it.
+    private let deviceRegistry: DeviceRegistryHandoff
 
     init(
         configuration: BridgeConfiguration,
@@ -28,11 +30,17 @@ final class IngestService: Service {
         self.buffer = buffer
         self.counters = counters
         self.logger = logger
+        deviceRegistry = DeviceRegistryHandoff(path: configuration.mapping.deviceRegistry, logger: logger)
+    }
+
+    /// Reads the device registry file again (SIGHUP); the MQTT thread uses it from its next read pass.
+    func reloadDeviceRegistry() {
+        deviceRegistry.reload()
     }
 
     func run() async throws {
         try await DedicatedThread.runService(name: "mqtt", interrupt: buffer.interruptAppends) {
-            [configuration, buffer, counters, subscribed, deadLetters, logger] stop in
+            [configuration, buffer, counters, subscribed, deadLetters, deviceRegistry, logger] stop in
             do {
                 let intake = MQTTIntake(
                     configuration: configuration,
@@ -40,6 +48,7 @@ final class IngestService: Service {
                     counters: counters,
                     subscribed: subscribed,
                     deadLetters: deadLetters,
+                    deviceRegistry: deviceRegistry,
                     logger: logger
                 )
                 try intake.run(until: stop)

@@ -33,6 +33,8 @@ final class MQTTIntake {
     /// The client, set once `run` created it; the callbacks subscribe through it.
     private var client: MosquittoClient?
     private var mapper: PointMapper
+    private let deviceRegistry: DeviceRegistryHandoff
+    private var deviceRegistryGeneration = 0
     private var lines = LineProtocolWriter()
     private var refusalLog = LogRateLimiter()
     private var paused = false
@@ -54,15 +56,17 @@ final class MQTTIntake {
         counters: BridgeCounters,
         subscribed: ReadinessEvent,
         deadLetters: DeadLetterFile,
+        deviceRegistry: DeviceRegistryHandoff,
         logger: Logger
     ) {
         self.deadLetters = deadLetters
+        self.deviceRegistry = deviceRegistry
         self.configuration = configuration
         self.buffer = buffer
         self.counters = counters
         self.subscribed = subscribed
         self.logger = logger
-        self.mapper = PointMapper(configuration: configuration.mapping)
+        self.mapper = PointMapper(configuration: configuration.mapping, deviceRegistry: deviceRegistry.current)
         self.readReserveBytes = 2 * configuration.mapping.maxPayloadBytes + 65_536
     }
 
@@ -166,6 +170,9 @@ final class MQTTIntake {
         // While paused, look again for room every 100 ms; otherwise keepalive needs a pass a second.
         _ = poll(&descriptors, 2, paused ? 100 : 1000)
         if !paused && descriptors[0].revents != 0 {
+            if let registry = deviceRegistry.take(ifNewerThan: &deviceRegistryGeneration) {
+                mapper.deviceRegistry = registry
+            }
             try client.loopRead()
             var burst = 1
             while burst < Self.maxMessagesPerBurst && !abandonConnection && isReadable(client.socket)
@@ -313,32 +320,59 @@ final class MQTTIntake {
             }
             BridgeCounters.add(points, to: counters.pointsReceived)
             if skippedFields > 0 { BridgeCounters.add(skippedFields, to: counters.fieldsSkipped) }
+            recordRefusals(message, refusedAs: nil)
         case .refused(let reason):
-            counters.countRefusal(reason)
-            logRefusal(reason, message)
-            // Refusals are rare and bounded by the payload cap, so one write here is affordable.
-            deadLetters.append([
-                DeadLetter(
-                    time: WallClock.nanoseconds(),
-                    reason: reason.description,
-                    topic: String(decoding: message.topic, as: UTF8.self),
-                    payload: Array(message.payload.prefix(Self.deadLetterPayloadBytes))
-                )
-            ])
+            recordRefusals(message, refusedAs: reason)
         }
     }
 
-    private func logRefusal(_ reason: RefusalReason, _ message: MosquittoMessage) {
+    /// Counts, logs and dead-letters what the mapper refused: the message as a whole (`reason`),
+    /// or the single values and array elements it lists. Also counts replaced device timestamps.
+    private func recordRefusals(_ message: MosquittoMessage, refusedAs reason: RefusalReason?) {
+        if mapper.timestampsReplaced > 0 {
+            BridgeCounters.add(mapper.timestampsReplaced, to: counters.timestampsReplaced)
+        }
+        let parts = mapper.refusals.isEmpty ? reason.map { [MappingRefusal($0)] } ?? [] : mapper.refusals
+        guard !parts.isEmpty else { return }
+        let time = WallClock.nanoseconds()
+        let topic = String(decoding: message.topic, as: UTF8.self)
+        let payload = Array(message.payload.prefix(Self.deadLetterPayloadBytes))
+        let device = mapper.deviceID(in: message.topic)
+        for part in parts {
+            counters.countRefusal(part.reason)
+            logRefusal(part, device: device, message)
+        }
+        // Refusals are rare and bounded by the payload cap, so one write here is affordable.
+        deadLetters.append(
+            parts.map { part in
+                DeadLetter(
+                    time: time,
+                    reason: part.reason.description,
+                    device: device,
+                    topic: topic,
+                    payload: payload,
+                    field: part.field,
+                    element: part.element
+                )
+            }
+        )
+    }
+
+    private func logRefusal(_ refusal: MappingRefusal, device: String?, _ message: MosquittoMessage) {
         let (admitted, suppressed) = refusalLog.admit(at: .now)
         guard admitted else { return }
+        var metadata: Logger.Metadata = [
+            "mqtt.topic": "\(String(decoding: message.topic.prefix(256), as: UTF8.self))",
+            "refusal.reason": "\(refusal.reason)",
+            "payload.bytes": "\(message.payload.count)",
+            "log.suppressed": "\(suppressed)",
+        ]
+        if let device { metadata["device_id"] = "\(device)" }
+        if let field = refusal.field { metadata["field"] = "\(field)" }
+        if let element = refusal.element { metadata["element"] = "\(element)" }
         logger.warning(
-            "Message refused.",
-            metadata: [
-                "mqtt.topic": "\(String(decoding: message.topic.prefix(256), as: UTF8.self))",
-                "refusal.reason": "\(reason)",
-                "payload.bytes": "\(message.payload.count)",
-                "log.suppressed": "\(suppressed)",
-            ]
+            refusal.field == nil && refusal.element == nil ? "Message refused." : "Value refused.",
+            metadata: metadata
         )
     }
 }

@@ -47,6 +47,7 @@ final class SummaryService: Service {
                 "messages_refused": "\(refused)",
                 "points_received": "\(snapshot.pointsReceived)",
                 "fields_skipped": "\(snapshot.fieldsSkipped)",
+                "timestamps_replaced": "\(snapshot.timestampsReplaced)",
                 "points_written": "\(snapshot.pointsWritten)",
                 "points_rejected": "\(snapshot.pointsRejected)",
                 "points_dropped": "\(snapshot.pointsDropped)",

@@ -15,6 +15,8 @@ public final class BridgeCounters: Sendable {
     let pointsReceived = Atomic<Int>(0)
     /// JSON values that could not be a field and were left out (`fields_skipped`).
     let fieldsSkipped = Atomic<Int>(0)
+    /// Points whose device time was out of range and replaced by the intake time (`timestamps_replaced`).
+    let timestampsReplaced = Atomic<Int>(0)
     /// Points InfluxDB accepted (`points_written`).
     let pointsWritten = Atomic<Int>(0)
     /// Points InfluxDB refused for good, each in the dead-letter file (`points_rejected`).
@@ -36,12 +38,12 @@ public final class BridgeCounters: Sendable {
     /// Zeroed counters.
     public init() {}
 
-    /// Counts a message the mapping refused. Refusals are rare, so a lock is fine here.
+    /// Counts a message, array element or value the mapping refused. Refusals are rare, so a lock is fine here.
     func countRefusal(_ reason: RefusalReason) {
         refusals.withLock { $0[reason.rawValue] += 1 }
     }
 
-    /// Messages refused so far, per reason.
+    /// Messages, array elements and values refused so far, per reason.
     var messagesRefused: [RefusalReason: Int] {
         refusals.withLock { counts in
             Dictionary(uniqueKeysWithValues: RefusalReason.allCases.map { ($0, counts[$0.rawValue]) })
@@ -59,6 +61,7 @@ public final class BridgeCounters: Sendable {
         public var messagesReceived: Int
         public var pointsReceived: Int
         public var fieldsSkipped: Int
+        public var timestampsReplaced: Int
         public var pointsWritten: Int
         public var pointsRejected: Int
         public var pointsDropped: Int
@@ -76,6 +79,7 @@ public final class BridgeCounters: Sendable {
             messagesReceived: messagesReceived.load(ordering: .relaxed),
             pointsReceived: pointsReceived.load(ordering: .relaxed),
             fieldsSkipped: fieldsSkipped.load(ordering: .relaxed),
+            timestampsReplaced: timestampsReplaced.load(ordering: .relaxed),
             pointsWritten: pointsWritten.load(ordering: .relaxed),
             pointsRejected: pointsRejected.load(ordering: .relaxed),
             pointsDropped: pointsDropped.load(ordering: .relaxed),

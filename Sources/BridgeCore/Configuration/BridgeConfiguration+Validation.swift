@@ -42,18 +42,57 @@ extension BridgeConfiguration {
         )
 
         // MARK: mapping
-        if case .failure(let problem) = TopicTemplate.parse(mapping.topicTemplate) {
-            issues.append(.init(key: "mapping.topic_template", message: problem.description))
+        require(!mapping.routes.isEmpty, "mapping.routes", "must name at least one route")
+        switch mapping.parsedRoutes() {
+        case .failure(let problem):
+            issues.append(.init(key: "mapping.routes", message: problem.description))
+        case .success(let routes):
+            for filter in mqtt.topics
+            where TopicFilter.isValid(filter) && !routes.contains(where: { $0.overlaps(filter: filter) }) {
+                issues.append(
+                    .init(
+                        key: "mapping.routes",
+                        message:
+                            "no route takes the topics of mqtt.topics filter '\(filter)' (they would all be refused)"
+                    )
+                )
+            }
+        }
+        switch mapping.parsedFieldTypes() {
+        case .failure(let problem):
+            issues.append(.init(key: "mapping.field_types", message: problem.description))
+        case .success(let types):
+            require(
+                influxdb.api != .v1 || !types.values.contains(.unsigned),
+                "mapping.field_types",
+                "unsigned is not accepted by InfluxDB 1.x (influxdb.api v1); use integer"
+            )
         }
         require(
             !mapping.timestampKeys.contains(where: \.isEmpty),
             "mapping.timestamp_keys",
             "must not contain an empty key"
         )
+        require(mapping.maxPast, in: .seconds(1)...Duration.seconds(100 * 365 * 86_400), "mapping.max_past")
+        require(mapping.maxFuture, in: .seconds(1)...Duration.seconds(100 * 365 * 86_400), "mapping.max_future")
+        require(mapping.deviceRegistry?.isEmpty != true, "mapping.device_registry", "must not be empty when set")
         require(
             (1...16 * 1024 * 1024).contains(mapping.maxPayloadBytes),
             "mapping.max_payload_bytes",
             "must be between 1 and 16777216"
+        )
+        require((1...10_000).contains(mapping.maxFields), "mapping.max_fields", "must be between 1 and 10000")
+        require((1...32).contains(mapping.maxDepth), "mapping.max_depth", "must be between 1 and 32")
+        require((1...65_535).contains(mapping.maxKeyBytes), "mapping.max_key_bytes", "must be between 1 and 65535")
+        require(
+            (1...65_536).contains(mapping.maxStringBytes),
+            "mapping.max_string_bytes",
+            "must be between 1 and 65536 (the string limit of InfluxDB 1.x and 2.x)"
+        )
+        require(
+            (1...10_000_000).contains(mapping.maxFieldTypes),
+            "mapping.max_field_types",
+            "must be between 1 and 10000000"
         )
 
         // MARK: influxdb

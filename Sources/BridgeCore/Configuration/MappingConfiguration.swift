@@ -3,21 +3,133 @@
 
 /// The `mapping` section.
 public struct MappingConfiguration: Equatable, Sendable {
-    /// The topic template (`mapping.topic_template`): `{measurement}`, `{tag}` and `{_}` levels.
-    public var topicTemplate: String
-    /// Payload keys read as the point's time (`mapping.timestamp_keys`), first match wins.
+    /// What happens to a JSON string that is not a number (`mapping.string_policy`).
+    public enum StringPolicy: String, CaseIterable, Sendable {
+        /// A string field (`name="text"`).
+        case field
+        /// Left out and counted as skipped.
+        case drop
+        /// A tag (`name=text`); a tag never replaces a tag from the topic or the device registry.
+        case tag
+    }
+
+    /// What happens to a device timestamp outside `max_past` / `max_future` (`mapping.timestamp_policy`).
+    public enum TimestampPolicy: String, CaseIterable, Sendable {
+        /// The point gets the intake time instead, and `timestamps_replaced` rises.
+        case receiveTime = "receive_time"
+        /// The point is refused (`timestamp_out_of_range`) into the dead-letter file.
+        case reject
+        /// The device's time is kept.
+        case keep
+    }
+
+    /// A field type forced by configuration, for counters that must stay integers.
+    public enum FieldType: String, CaseIterable, Sendable {
+        /// A signed 64-bit integer (`12i`).
+        case integer
+        /// An unsigned 64-bit integer (`12u`); InfluxDB 1.x rejects these.
+        case unsigned
+    }
+
+    /// Topic templates tried in order (`mapping.routes`), first match wins. Each is a template
+    /// (`{measurement}`, `{tag}`, `{_}`/`+` levels), optionally followed by ` -> name` to fix the
+    /// measurement: `iotflow/devices/{device_id}/status/{_} -> device_status`.
+    public var routes: [String]
+    /// Whether every point gets a `topic` tag with the full MQTT topic (`mapping.topic_tag`).
+    public var topicTag: Bool
+    /// Payload keys read as the point's time (`mapping.timestamp_keys`); the last one present wins.
     public var timestampKeys: [String]
+    /// Device timestamps older than the intake time by more than this are out of range (`mapping.max_past`).
+    public var maxPast: Duration
+    /// Device timestamps newer than the intake time by more than this are out of range (`mapping.max_future`).
+    public var maxFuture: Duration
+    /// What an out-of-range device timestamp becomes (`mapping.timestamp_policy`).
+    public var timestampPolicy: TimestampPolicy
+    /// What a non-numeric JSON string becomes (`mapping.string_policy`).
+    public var stringPolicy: StringPolicy
+    /// Fields forced to a type (`mapping.field_types`), as `name:integer` or `name:unsigned`.
+    public var fieldTypes: [String]
+    /// A YAML or JSON file mapping `device_id` to tags (`mapping.device_registry`), reread on SIGHUP.
+    public var deviceRegistry: String?
     /// Largest payload mapped, in bytes, 1 – 16 MiB (`mapping.max_payload_bytes`).
     public var maxPayloadBytes: Int
+    /// Most fields in one point (`mapping.max_fields`); more refuse the point.
+    public var maxFields: Int
+    /// Deepest nesting of objects flattened into one point (`mapping.max_depth`).
+    public var maxDepth: Int
+    /// Longest field or tag key, after flattening, in bytes (`mapping.max_key_bytes`).
+    public var maxKeyBytes: Int
+    /// Longest string value kept as a field or tag, in bytes (`mapping.max_string_bytes`).
+    public var maxStringBytes: Int
+    /// Most (measurement, field) types remembered (`mapping.max_field_types`); a new field beyond
+    /// that is refused (`type_registry_full`) rather than risking a type conflict in InfluxDB.
+    public var maxFieldTypes: Int
 
     /// The defaults, which `etc/iotflow-bridge.yaml` shows.
     public init(
-        topicTemplate: String = "iotflow/devices/{device_id}/telemetry/{measurement}",
+        routes: [String] = ["iotflow/devices/{device_id}/telemetry/{measurement}"],
+        topicTag: Bool = false,
         timestampKeys: [String] = ["timestamp", "time", "ts"],
-        maxPayloadBytes: Int = 65_536
+        maxPast: Duration = .seconds(3650 * 86_400),
+        maxFuture: Duration = .seconds(3600),
+        timestampPolicy: TimestampPolicy = .receiveTime,
+        stringPolicy: StringPolicy = .field,
+        fieldTypes: [String] = [],
+        deviceRegistry: String? = nil,
+        maxPayloadBytes: Int = 65_536,
+        maxFields: Int = 256,
+        maxDepth: Int = 8,
+        maxKeyBytes: Int = 256,
+        maxStringBytes: Int = 4096,
+        maxFieldTypes: Int = 100_000
     ) {
-        self.topicTemplate = topicTemplate
+        self.routes = routes
+        self.topicTag = topicTag
         self.timestampKeys = timestampKeys
+        self.maxPast = maxPast
+        self.maxFuture = maxFuture
+        self.timestampPolicy = timestampPolicy
+        self.stringPolicy = stringPolicy
+        self.fieldTypes = fieldTypes
+        self.deviceRegistry = deviceRegistry
         self.maxPayloadBytes = maxPayloadBytes
+        self.maxFields = maxFields
+        self.maxDepth = maxDepth
+        self.maxKeyBytes = maxKeyBytes
+        self.maxStringBytes = maxStringBytes
+        self.maxFieldTypes = maxFieldTypes
     }
+
+    /// The parsed `field_types` entries, or the first entry that is not `name:integer|unsigned`.
+    public func parsedFieldTypes() -> Result<[String: FieldType], FieldTypeError> {
+        var types: [String: FieldType] = [:]
+        for entry in fieldTypes {
+            guard let colon = entry.lastIndex(of: ":") else { return .failure(FieldTypeError(entry: entry)) }
+            let name = String(entry[..<colon])
+            guard !name.isEmpty, let type = FieldType(rawValue: String(entry[entry.index(after: colon)...])) else {
+                return .failure(FieldTypeError(entry: entry))
+            }
+            types[name] = type
+        }
+        return .success(types)
+    }
+
+    /// The parsed routes, or why one is unusable.
+    public func parsedRoutes() -> Result<[Route], RouteError> {
+        var parsed: [Route] = []
+        for route in routes {
+            switch Route.parse(route) {
+            case .success(let value): parsed.append(value)
+            case .failure(let error): return .failure(error)
+            }
+        }
+        return .success(parsed)
+    }
+}
+
+/// A `mapping.field_types` entry that is not `name:integer` or `name:unsigned`.
+public struct FieldTypeError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The entry as written.
+    public var entry: String
+    public var description: String { "'\(entry)' is not name:integer or name:unsigned" }
 }

@@ -6,7 +6,9 @@
 /// One format serves both sources of refusals: lines InfluxDB refused (`line`, `status`) and
 /// messages the mapping refused (`topic`, `payload`). Encoded as one JSON object per line:
 /// `{"time":"2026-11-22T10:00:00.123456789Z","reason":"…","status":400,"device":"dev-1","line":"…"}`
-/// or `{"time":…,"reason":"malformed_json","topic":"iotflow/devices/dev-1/telemetry/env","payload":"{oops"}`.
+/// or `{"time":…,"reason":"malformed_json","topic":"iotflow/devices/dev-1/telemetry/env","payload":"{oops"}`;
+/// a single refused value adds `field` (`"reason":"type_conflict","field":"watts"`), a refused element
+/// of an array payload adds `element` (its index).
 /// A payload that is not valid UTF-8 is written as `payload_base64`. Keys that do not apply are
 /// left out.
 public struct DeadLetter: Equatable, Sendable {
@@ -24,6 +26,10 @@ public struct DeadLetter: Equatable, Sendable {
     public var topic: String?
     /// The refused message's payload (possibly cut to a bound by the writer of the record).
     public var payload: [UInt8]?
+    /// The field whose value was refused, when the mapping refused one value of a message.
+    public var field: String?
+    /// The index of the refused element, when the payload was an array of readings.
+    public var element: Int?
 
     /// A record; `device` is taken from the line's `device_id` tag when not given.
     public init(
@@ -33,7 +39,9 @@ public struct DeadLetter: Equatable, Sendable {
         device: String? = nil,
         line: String? = nil,
         topic: String? = nil,
-        payload: [UInt8]? = nil
+        payload: [UInt8]? = nil,
+        field: String? = nil,
+        element: Int? = nil
     ) {
         self.time = time
         self.reason = reason
@@ -42,6 +50,8 @@ public struct DeadLetter: Equatable, Sendable {
         self.line = line
         self.topic = topic
         self.payload = payload
+        self.field = field
+        self.element = element
     }
 
     /// The record as one JSON line, newline included.
@@ -51,6 +61,8 @@ public struct DeadLetter: Equatable, Sendable {
         if let device { json += ",\"device\":\(Self.quoted(device))" }
         if let line { json += ",\"line\":\(Self.quoted(line))" }
         if let topic { json += ",\"topic\":\(Self.quoted(topic))" }
+        if let field { json += ",\"field\":\(Self.quoted(field))" }
+        if let element { json += ",\"element\":\(element)" }
         if let payload {
             if let text = String(validating: payload, as: UTF8.self) {
                 json += ",\"payload\":\(Self.quoted(text))"
@@ -70,19 +82,23 @@ public struct DeadLetter: Equatable, Sendable {
         }
         guard let time = string("time").flatMap({ Timestamp.nanoseconds(rfc3339: $0) }), let reason = string("reason")
         else { return nil }
-        var status: Int?
-        if case .number(let number)? = members.last(where: { $0.key == "status" })?.value {
-            status = number.exactInteger.map { Int($0) }
+        func integer(_ key: String) -> Int? {
+            if case .number(let number)? = members.last(where: { $0.key == key })?.value {
+                return number.exactInteger.map { Int($0) }
+            }
+            return nil
         }
         let payload = string("payload").map { Array($0.utf8) } ?? string("payload_base64").flatMap(Base64.decode)
         self.init(
             time: time,
             reason: reason,
-            status: status,
+            status: integer("status"),
             device: string("device"),
             line: string("line"),
             topic: string("topic"),
-            payload: payload
+            payload: payload,
+            field: string("field"),
+            element: integer("element")
         )
     }
 

@@ -3,47 +3,108 @@
 
 /// The result of mapping one message.
 public enum MappingResult: Equatable, Sendable {
-    /// Points were appended; `skippedFields` counts values that could not be fields
-    /// (strings, nulls, nested values, non-finite numbers).
+    /// Points were appended; `skippedFields` counts values that are not data for a field (nulls,
+    /// arrays, strings under `string_policy: drop`, keys taken by a tag). Parts that were refused
+    /// are in `PointMapper.refusals`.
     case mapped(points: Int, skippedFields: Int)
-    /// Nothing was appended.
+    /// Nothing was appended. When `PointMapper.refusals` is not empty it says which values or
+    /// elements were refused (and `reason` is the first of them); otherwise the whole message was.
     case refused(RefusalReason)
 }
 
 /// Maps a topic and JSON payload to line-protocol points.
 ///
-/// - The topic template gives the measurement and tags (`device_id` by default).
-/// - A JSON object gives one point: every number becomes a float field (so `50` then `50.5`
-///   never conflict), booleans stay booleans; strings, nulls, arrays and nested objects are
-///   skipped and counted. A key listed in `timestamp_keys` gives the point's time (RFC 3339
-///   text or an epoch number in s/ms/µs/ns); if a key appears twice the last value wins.
-/// - A bare number or boolean gives one point with field `value`.
-/// - Without a device timestamp the point gets `receivedAt`, the intake time, fixed once per
-///   message so a redelivered message encodes to the same bytes and overwrites itself.
+/// - The first of `routes` whose template matches the topic gives the measurement (or fixes it)
+///   and the tags (`device_id` by default); the topic's `device_id` is at most 128 bytes without
+///   control characters. Device registry tags follow, then tags from the payload.
+/// - Payload shapes: an object is one point, nested objects flattened with `_` (`env.t` → `env_t`);
+///   the IoTFlow HTTP shape `{"data": {...}, "type": ..., "metadata": {...}}` takes fields from
+///   `data`, tags from `metadata` and `type` (as `device_type`); an array of objects is one point
+///   per element, each with its own timestamp; a bare number, boolean or string is field `value`.
+/// - Types: every number is a float unless `field_types` says integer or unsigned; numeric strings
+///   (`" 23.5 "`) are numbers; booleans stay booleans; other strings follow `string_policy`. The
+///   type registry keeps each (measurement, field) at its first type, coercing where lossless and
+///   refusing the rest (`type_conflict`), so InfluxDB never rejects a batch for a type conflict.
+/// - Time: the last key of `timestamp_keys` present (RFC 3339 or epoch s/ms/µs/ns); outside
+///   `max_past`/`max_future` the `timestamp_policy` applies. Without one a point gets `receivedAt`
+///   (plus its index in an array, so the elements stay distinct points).
 ///
-/// A value type with no shared state; the scratch `match` makes it cheap to call per message
-/// on one thread. Nothing it refuses reaches the writer.
+/// Refusals of a single value or array element are listed in `refusals`; the rest of the message is
+/// still mapped. A value type confined to one thread (the MQTT thread): its scratch storage and
+/// type registry make it cheap to call per message, with no lock.
 public struct PointMapper: Sendable {
-    /// The most fields one point may carry.
-    public static let maxFieldsPerPoint = 256
+    /// The longest `device_id` topic level, in bytes.
+    public static let maxDeviceIDBytes = 128
 
-    private let template: TopicTemplate
-    private let timestampKeys: [String]
-    private let maxPayloadBytes: Int
-    private let parser = JSONParser(maxDepth: 16)
-    private var match = TopicTemplate.Match()
+    let routes: [Route]
+    let timestampKeys: [String]
+    let maxPayloadBytes: Int
+    let maxFields: Int
+    let maxDepth: Int
+    let maxKeyBytes: Int
+    let maxStringBytes: Int
+    let stringPolicy: MappingConfiguration.StringPolicy
+    let timestampPolicy: MappingConfiguration.TimestampPolicy
+    let maxPastNanoseconds: Int64
+    let maxFutureNanoseconds: Int64
+    let overrides: [String: MappingConfiguration.FieldType]
+    let topicTag: Bool
+    let parser: JSONParser
+    var registry: FieldTypeRegistry
+    var match = TopicTemplate.Match()
+    /// Whether `match` holds the levels of the last message's topic (a failed match leaves debris).
+    var matched = false
 
-    /// A mapper for a validated configuration (`BridgeConfiguration.validate()` checks the template).
-    public init(configuration: MappingConfiguration) {
-        guard case .success(let template) = TopicTemplate.parse(configuration.topicTemplate) else {
-            preconditionFailure("mapping.topic_template must be validated before a mapper is made")
-        }
-        self.template = template
+    /// Tags per device; the intake replaces it when the registry file is reloaded.
+    public var deviceRegistry: DeviceRegistry
+    /// The values and elements refused by the last `map` call.
+    public internal(set) var refusals: [MappingRefusal] = []
+    /// Points of the last `map` call whose device time was out of range and replaced by the intake time.
+    public internal(set) var timestampsReplaced = 0
+
+    // Scratch storage, reused from message to message.
+    var fields: [PendingField] = []
+    var payloadTags: [DeviceRegistry.Tag] = []
+    var tagKeys: [String] = []
+    var shadowed: [Bool] = []
+    var skipped = 0
+    /// `refusals.count` when the current point began: refusals after it belong to this point.
+    var pointRefusalsStart = 0
+
+    /// A mapper for a validated configuration (`BridgeConfiguration.validate()` checks routes and types).
+    public init(configuration: MappingConfiguration, deviceRegistry: DeviceRegistry = DeviceRegistry()) {
+        guard case .success(let routes) = configuration.parsedRoutes(),
+            case .success(let overrides) = configuration.parsedFieldTypes()
+        else { preconditionFailure("mapping.routes and mapping.field_types must be validated before a mapper is made") }
+        self.routes = routes
+        self.overrides = overrides
         self.timestampKeys = configuration.timestampKeys
         self.maxPayloadBytes = configuration.maxPayloadBytes
+        self.maxFields = configuration.maxFields
+        self.maxDepth = configuration.maxDepth
+        self.maxKeyBytes = configuration.maxKeyBytes
+        self.maxStringBytes = configuration.maxStringBytes
+        self.stringPolicy = configuration.stringPolicy
+        self.timestampPolicy = configuration.timestampPolicy
+        self.maxPastNanoseconds = Self.nanoseconds(configuration.maxPast)
+        self.maxFutureNanoseconds = Self.nanoseconds(configuration.maxFuture)
+        self.topicTag = configuration.topicTag
+        // One level more than a point may nest, for the array around a burst of readings.
+        self.parser = JSONParser(maxDepth: configuration.maxDepth + 1)
+        self.registry = FieldTypeRegistry(capacity: configuration.maxFieldTypes)
+        self.deviceRegistry = deviceRegistry
     }
 
-    /// Maps one message, appending its points to `writer`.
+    private static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, overflow) = duration.components.seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? Int64.max : seconds
+    }
+
+    /// The number of (measurement, field) types the registry remembers.
+    public var knownFieldTypes: Int { registry.count }
+
+    /// Maps one message, appending its points to `writer`; afterwards `refusals` lists the values
+    /// and elements refused, and `timestampsReplaced` the points that got the intake time.
     ///
     /// - Parameter receivedAt: intake time in nanoseconds since the epoch.
     public mutating func map(
@@ -52,8 +113,15 @@ public struct PointMapper: Sendable {
         receivedAt: Int64,
         into writer: inout LineProtocolWriter
     ) -> MappingResult {
-        if let mismatch = template.match(topic, into: &match) {
-            return .refused(mismatch == .shape ? .topicMismatch : .invalidTopicLevel)
+        refusals.removeAll(keepingCapacity: true)
+        timestampsReplaced = 0
+        skipped = 0
+        let (matched, mismatch) = matchRoute(topic)
+        guard let route = matched else { return .refused(mismatch) }
+        if let reason = checkDeviceID(topic) { return .refused(reason) }
+        // Skipped levels are not checked by the template; as a tag value the whole topic must be UTF-8.
+        if topicTag && !topic.allSatisfy({ $0 < 0x80 }) && String(validating: topic, as: UTF8.self) == nil {
+            return .refused(.invalidTopicLevel)
         }
         guard payload.count <= maxPayloadBytes else { return .refused(.payloadTooLarge) }
         let document: JSONValue
@@ -66,98 +134,132 @@ public struct PointMapper: Sendable {
             case .tooDeep: return .refused(.tooDeep)
             }
         }
+        var context = PointContext(topic: topic, route: route, measurement: measurementName(topic, route))
+        context.deviceTags = deviceTags(topic)
         switch document {
         case .object(let members):
-            return mapObject(members, topic: topic, receivedAt: receivedAt, into: &writer)
-        case .number(let number):
-            guard number.double.isFinite else { return .refused(.noFields) }
-            return writePoint(topic: topic, timestamp: receivedAt, into: &writer) { writer in
-                writer.appendField(key: "value".utf8, value: .float(number.double))
+            switch mapPoint(members, element: nil, receivedAt: receivedAt, context: context, into: &writer) {
+            case .written: return .mapped(points: 1, skippedFields: skipped)
+            case .refused(let reason):
+                discardPointRefusals()
+                return .refused(reason)
+            case .emptied: return .refused(refusals.first?.reason ?? .noFields)
             }
-        case .bool(let flag):
-            return writePoint(topic: topic, timestamp: receivedAt, into: &writer) { writer in
-                writer.appendField(key: "value".utf8, value: .boolean(flag))
+        case .array(let elements):
+            guard !elements.isEmpty else { return .refused(.noFields) }
+            var points = 0
+            for (index, element) in elements.enumerated() {
+                guard case .object(let members) = element else {
+                    refusals.append(MappingRefusal(.unsupportedPayload, element: index))
+                    continue
+                }
+                switch mapPoint(members, element: index, receivedAt: receivedAt, context: context, into: &writer) {
+                case .written: points += 1
+                case .refused(let reason):
+                    discardPointRefusals()
+                    refusals.append(MappingRefusal(reason, element: index))
+                case .emptied: break
+                }
             }
-        case .string, .array, .null:
+            if points > 0 { return .mapped(points: points, skippedFields: skipped) }
+            return .refused(refusals.first?.reason ?? .noFields)
+        case .number, .bool, .string:
+            fields.removeAll(keepingCapacity: true)
+            payloadTags.removeAll(keepingCapacity: true)
+            pointRefusalsStart = 0
+            addValue(document, key: "value", element: nil)
+            switch writePoint(timestamp: receivedAt, element: nil, context: context, into: &writer) {
+            case .written: return .mapped(points: 1, skippedFields: skipped)
+            case .refused(let reason):
+                discardPointRefusals()
+                return .refused(reason)
+            case .emptied: return .refused(refusals.first?.reason ?? .noFields)
+            }
+        case .null:
             return .refused(.unsupportedPayload)
         }
     }
 
-    private func mapObject(
-        _ members: [(key: String, value: JSONValue)],
-        topic: UnsafeRawBufferPointer,
-        receivedAt: Int64,
-        into writer: inout LineProtocolWriter
-    ) -> MappingResult {
-        guard members.count <= Self.maxFieldsPerPoint else { return .refused(.tooManyFields) }
-        var timestamp = receivedAt
-        if let member = members.last(where: { timestampKeys.contains($0.key) }) {
-            guard let deviceTime = Self.timestamp(member.value) else { return .refused(.invalidTimestamp) }
-            timestamp = deviceTime
-        }
-        // Keys as they will be written: distinct JSON keys can become one line-protocol key
-        // (`"a\n"` and `"a\t"` are both `a_`), and a duplicate field is refused by some servers.
-        let keys = members.map { LineProtocolWriter.sanitizedFieldKey($0.key) }
-        var skipped = 0
-        let result = writePoint(topic: topic, timestamp: timestamp, into: &writer) { writer in
-            for (index, member) in members.enumerated() {
-                let key = keys[index]
-                guard !timestampKeys.contains(member.key), !key.isEmpty else { continue }
-                // The last of duplicate keys wins, as in most JSON readers.
-                guard !keys[(index + 1)...].contains(key) else { continue }
-                // A payload key never shadows a tag from the topic (`device_id` stays the topic's).
-                guard !match.tags.contains(where: { $0.key == key }) else {
-                    skipped += 1
-                    continue
-                }
-                switch member.value {
-                case .number(let number) where number.double.isFinite:
-                    writer.appendField(key: key.utf8, value: .float(number.double))
-                case .bool(let flag):
-                    writer.appendField(key: key.utf8, value: .boolean(flag))
-                case .number, .string, .null, .array, .object:
-                    skipped += 1
-                }
-            }
-        }
-        guard case .mapped(let points, _) = result else { return result }
-        return .mapped(points: points, skippedFields: skipped)
+    /// Forgets the values refused in a point that is then refused as a whole: one record, with the
+    /// reason that stopped the point, says what happened.
+    private mutating func discardPointRefusals() {
+        refusals.removeSubrange(pointRefusalsStart...)
     }
 
-    /// Writes the measurement and tags from the last topic match, lets `fields` add fields,
-    /// and ends the point; if no field was added the point is removed and refused.
-    private func writePoint(
-        topic: UnsafeRawBufferPointer,
-        timestamp: Int64,
-        into writer: inout LineProtocolWriter,
-        fields: (inout LineProtocolWriter) -> Void
-    ) -> MappingResult {
-        writer.beginPoint(measurement: topic[match.measurement])
-        for tag in match.tags {
-            writer.appendTag(key: tag.key.utf8, value: topic[tag.value])
+    // MARK: - Topic
+
+    /// The first route whose template matches, leaving its levels in `match`; when none does,
+    /// `invalid_topic_level` if one route failed only on a level's content, else `topic_mismatch`.
+    private mutating func matchRoute(_ topic: UnsafeRawBufferPointer) -> (Route?, RefusalReason) {
+        var reason = RefusalReason.topicMismatch
+        matched = false
+        for route in routes {
+            switch route.template.match(topic, into: &match) {
+            case nil:
+                matched = true
+                return (route, reason)
+            case .invalidLevel: reason = .invalidTopicLevel
+            case .shape: continue
+            }
         }
-        fields(&writer)
-        guard writer.fieldsInPoint > 0 else {
-            writer.cancelPoint()
-            return .refused(.noFields)
-        }
-        writer.endPoint(timestampNanoseconds: timestamp)
-        return .mapped(points: 1, skippedFields: 0)
+        return (nil, reason)
     }
 
-    /// A device timestamp: an epoch number, or RFC 3339 text, or an epoch number as text.
-    static func timestamp(_ value: JSONValue) -> Int64? {
-        switch value {
-        case .number(let number):
-            return Timestamp.nanoseconds(epoch: number)
-        case .string(let text):
-            if let nanoseconds = Timestamp.nanoseconds(rfc3339: text) { return nanoseconds }
-            guard let number = try? JSONParser().parse(Array(text.utf8)), case .number(let epoch) = number else {
-                return nil
-            }
-            return Timestamp.nanoseconds(epoch: epoch)
-        default:
+    /// The `device_id` of the last message mapped, when its topic matched a route and the id is
+    /// valid (for logs and dead-letter records; `topic` must be that message's topic).
+    public func deviceID(in topic: UnsafeRawBufferPointer) -> String? {
+        guard matched, checkDeviceID(topic) == nil, let tag = match.tags.first(where: { $0.key == "device_id" }) else {
             return nil
         }
+        return String(decoding: topic[tag.value], as: UTF8.self)
     }
+
+    /// Refuses a `device_id` level that is too long or holds a control character: the device id is
+    /// how an operator finds a device, so it is not silently rewritten.
+    private func checkDeviceID(_ topic: UnsafeRawBufferPointer) -> RefusalReason? {
+        for tag in match.tags where tag.key == "device_id" {
+            let level = topic[tag.value]
+            guard level.count <= Self.maxDeviceIDBytes, !level.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+                return .invalidDeviceID
+            }
+        }
+        return nil
+    }
+
+    private func measurementName(_ topic: UnsafeRawBufferPointer, _ route: Route) -> String {
+        route.measurement ?? String(decoding: topic[match.measurement], as: UTF8.self)
+    }
+
+    private func deviceTags(_ topic: UnsafeRawBufferPointer) -> [DeviceRegistry.Tag] {
+        guard !deviceRegistry.isEmpty, let device = match.tags.first(where: { $0.key == "device_id" }) else {
+            return []
+        }
+        return deviceRegistry.devices[String(decoding: topic[device.value], as: UTF8.self)] ?? []
+    }
+}
+
+/// What every point of one message shares.
+struct PointContext {
+    let topic: UnsafeRawBufferPointer
+    let route: Route
+    /// The measurement as written (before escaping).
+    let measurement: String
+    /// Tags from the device registry for this message's device.
+    var deviceTags: [DeviceRegistry.Tag] = []
+
+    init(topic: UnsafeRawBufferPointer, route: Route, measurement: String) {
+        self.topic = topic
+        self.route = route
+        self.measurement = measurement
+    }
+}
+
+/// How mapping one point went.
+enum PointOutcome: Equatable {
+    /// The point was appended.
+    case written
+    /// The point was refused as a whole.
+    case refused(RefusalReason)
+    /// Every field was refused on its own (listed in `refusals`), so no point was written.
+    case emptied
 }

@@ -1,7 +1,8 @@
 // iotflow-bridge: why a message was not turned into points.
 // SPDX-License-Identifier: Apache-2.0
 
-/// Why a message produced no points. Each reason has its own counter and log line.
+/// Why a message, an element of an array payload or a single value was refused. Each reason has
+/// its own counter and log line, and every refusal is a dead-letter record.
 public enum RefusalReason: Int, CaseIterable, Sendable, CustomStringConvertible {
     /// The topic does not fit the topic template.
     case topicMismatch
@@ -23,6 +24,21 @@ public enum RefusalReason: Int, CaseIterable, Sendable, CustomStringConvertible 
     case invalidTimestamp
     /// More fields than a point may carry.
     case tooManyFields
+    /// The topic's `device_id` level is longer than 128 bytes or holds a control character.
+    case invalidDeviceID
+    /// The device timestamp is outside `max_past` / `max_future` and the policy is `reject`.
+    case timestampOutOfRange
+    /// A value cannot be stored as the field's type (the type first written, or the configured one)
+    /// without loss: `true` for a float field, `1.5` for an integer field, text for a number.
+    case typeConflict
+    /// A number that line protocol cannot carry: `1e999`, `"NaN"`, `"inf"`.
+    case nonFinite
+    /// A field or tag key longer than `mapping.max_key_bytes`.
+    case keyTooLong
+    /// A string longer than `mapping.max_string_bytes`.
+    case stringTooLong
+    /// A new (measurement, field) while the type registry holds `mapping.max_field_types` already.
+    case typeRegistryFull
 
     /// The metric label and log value: `malformed_json`, `no_fields`, …
     public var description: String {
@@ -37,6 +53,31 @@ public enum RefusalReason: Int, CaseIterable, Sendable, CustomStringConvertible 
         case .noFields: "no_fields"
         case .invalidTimestamp: "invalid_timestamp"
         case .tooManyFields: "too_many_fields"
+        case .invalidDeviceID: "invalid_device_id"
+        case .timestampOutOfRange: "timestamp_out_of_range"
+        case .typeConflict: "type_conflict"
+        case .nonFinite: "non_finite"
+        case .keyTooLong: "key_too_long"
+        case .stringTooLong: "string_too_long"
+        case .typeRegistryFull: "type_registry_full"
         }
+    }
+}
+
+/// One part of a message that was refused while the rest was mapped: a value (`field` set), or an
+/// element of an array payload (`element` set), or both.
+public struct MappingRefusal: Equatable, Sendable {
+    /// Why.
+    public var reason: RefusalReason
+    /// The field key (after flattening), when a single value was refused.
+    public var field: String?
+    /// The index in an array payload, when the message was an array.
+    public var element: Int?
+
+    /// A refusal of a value or element.
+    public init(_ reason: RefusalReason, field: String? = nil, element: Int? = nil) {
+        self.reason = reason
+        self.field = field
+        self.element = element
     }
 }

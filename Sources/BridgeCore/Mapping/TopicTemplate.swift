@@ -26,8 +26,9 @@ public struct TopicTemplate: Equatable, Sendable {
     /// are refused (a device id is at most a few dozen bytes in practice).
     public static let maxLevelBytes = 256
 
-    /// Parses a template, or says why it is unusable.
-    public static func parse(_ text: String) -> Result<TopicTemplate, TemplateError> {
+    /// Parses a template, or says why it is unusable. A template without a `{measurement}` level
+    /// is accepted only when `requiresMeasurement` is false (its route fixes the measurement).
+    public static func parse(_ text: String, requiresMeasurement: Bool = true) -> Result<TopicTemplate, TemplateError> {
         var levels: [Level] = []
         var hasMeasurement = false
         var tagNames: Set<String> = []
@@ -53,7 +54,7 @@ public struct TopicTemplate: Equatable, Sendable {
                 levels.append(.literal(Array(part.utf8)))
             }
         }
-        guard hasMeasurement else { return .failure(.missingMeasurement) }
+        guard hasMeasurement || !requiresMeasurement else { return .failure(.missingMeasurement) }
         return .success(TopicTemplate(levels: levels))
     }
 
@@ -129,7 +130,7 @@ public enum TemplateError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .missingMeasurement: return "needs a {measurement} level"
+        case .missingMeasurement: return "needs a {measurement} level or a fixed measurement (' -> name')"
         case .invalidName(let name): return "{\(name)} is not a usable name (lowercase letters, digits, _; not time)"
         case .duplicateName(let name): return "{\(name)} appears twice"
         case .invalidLevel(let level): return "level '\(level)' is empty or contains {, }, + or #"

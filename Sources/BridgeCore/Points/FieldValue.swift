@@ -14,6 +14,6 @@ public enum FieldValue: Equatable, Sendable {
     case unsigned(UInt64)
     /// A boolean, written `true` / `false`.
     case boolean(Bool)
-    /// A string, written quoted with `"` and `\` escaped.
+    /// A string, written quoted with `"` and `\` escaped and control characters as spaces.
     case string(String)
 }

@@ -12,7 +12,8 @@
 /// - field keys: `"` becomes `_` too, because InfluxDB 1.x's field scanner toggles its "inside a
 ///   string" state on any unescaped quote, keys included, and would misread the rest of the line;
 /// - a measurement starting with `#` gets `_` instead, or the line would be read as a comment;
-/// - string field values: `"` and `\` are escaped, newlines become spaces.
+/// - string field values: `"` and `\` are escaped; control characters (`\n`, `\r`, `\t`, NUL, …, DEL)
+///   become spaces, so a value can never end a line, and every server reads it the same way.
 ///
 /// Callers must not pass empty identifiers (line protocol cannot carry them; the topic template
 /// refuses empty levels and the mapper skips empty keys). The writer is a value type that owns its buffer: reuse one per thread to avoid
@@ -145,7 +146,7 @@ public struct LineProtocolWriter: Sendable {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"):
                 bytes.append(UInt8(ascii: "\\"))
                 bytes.append(byte)
-            case UInt8(ascii: "\n"), UInt8(ascii: "\r"):
+            case _ where byte < 0x20 || byte == 0x7F:
                 bytes.append(UInt8(ascii: " "))
             default:
                 bytes.append(byte)
