@@ -4,7 +4,8 @@
 #   (a) the broker's own delivery rate: `iotflow-sim count`, a plain libmosquitto subscriber
 #       that only counts, receives N QoS 1 messages while `iotflow-sim publish` sends them;
 #   (b) the bridge: the same load, mapped, buffered and written to VictoriaMetrics through
-#       /api/v2/write; the clock stops when VictoriaMetrics has inserted every row.
+#       /api/v2/write; the clock stops when VictoriaMetrics has inserted every row. Run twice:
+#       with the durable buffer (fsync per read burst, the default) and with the memory buffer.
 #
 # Prints both rates, their ratio, the bridge's CPU seconds per 100k messages and its peak RSS,
 # then the mapping's own cost per message (decode + map + encode, Benchmarks/mapping-bench).
@@ -41,45 +42,56 @@ wait "$count_pid"
 sed 's/^/    subscriber: /' "$work/count.out" | grep received
 subscriber_rate=$(awk '/^received/ {print $(NF-1)}' "$work/count.out")
 
-echo "==> (b) iotflow-bridge to VictoriaMetrics, same load"
 rows() {
     curl -fsS "http://127.0.0.1:$vm_port/metrics" |
         awk '/^vm_rows_inserted_total\{type="influx"\}/ {print $2; found=1} END {if (!found) print 0}'
 }
-MQTT_PORT=$mqtt_port MQTT_CLIENT_ID=iotflow-bench INFLUXDB_API=v2 INFLUXDB_URL="http://127.0.0.1:$vm_port" \
-    INFLUXDB_BATCH_SIZE=$batch INFLUXDB_FLUSH_INTERVAL=1000 LOGGING_SUMMARY_INTERVAL=1h \
-    DEAD_LETTERS_PATH="$work/dead-letters.jsonl" \
-    "$bin/iotflow-bridge" run >"$work/bridge.log" 2>&1 &
-bridge_pid=$!
-wait_for_line "$work/bridge.log" 20 "Subscribed."
-start=$(now)
-"${publish[@]}" | sed 's/^/    publisher: /'
-expected_rows=$((messages * fields_per_message))
-deadline=$((SECONDS + 300))
-until (($(rows) >= expected_rows)); do
-    ((SECONDS < deadline)) || { echo "VictoriaMetrics did not receive every row" >&2; tail "$work/bridge.log" >&2; exit 1; }
-    sleep 0.05
-done
-finish=$(now)
-# CPU time and peak RSS from the kernel's own accounting, read before the bridge exits.
-cp "/proc/$bridge_pid/stat" "$work/bridge.stat"
-cp "/proc/$bridge_pid/status" "$work/bridge.status"
-kill -TERM "$bridge_pid"
-wait "$bridge_pid" || true
 
-python3 - "$start" "$finish" "$messages" "$subscriber_rate" "$work" "$(getconf CLK_TCK)" <<'PY'
+# One bridge leg: the same load through the bridge with the given buffer settings.
+bridge_leg() {
+    local name=$1; shift
+    echo "==> (b) iotflow-bridge to VictoriaMetrics, same load, $name buffer"
+    local base_rows; base_rows=$(rows)
+    env "$@" MQTT_PORT=$mqtt_port MQTT_CLIENT_ID="iotflow-bench-$name" INFLUXDB_API=v2 \
+        INFLUXDB_URL="http://127.0.0.1:$vm_port" INFLUXDB_BATCH_SIZE=$batch INFLUXDB_FLUSH_INTERVAL=1000 \
+        LOGGING_SUMMARY_INTERVAL=1h DEAD_LETTERS_PATH="$work/dead-letters.jsonl" BUFFER_PATH="$work/buffer-$name" \
+        "$bin/iotflow-bridge" run >"$work/bridge-$name.log" 2>&1 &
+    local bridge_pid=$!
+    wait_for_line "$work/bridge-$name.log" 20 "Subscribed."
+    local start; start=$(now)
+    "${publish[@]}" | sed 's/^/    publisher: /'
+    local expected_rows=$((base_rows + messages * fields_per_message))
+    local deadline=$((SECONDS + 300))
+    until (($(rows) >= expected_rows)); do
+        ((SECONDS < deadline)) || { echo "VictoriaMetrics did not receive every row" >&2; tail "$work/bridge-$name.log" >&2; exit 1; }
+        sleep 0.05
+    done
+    local finish; finish=$(now)
+    # CPU time and peak RSS from the kernel's own accounting, read before the bridge exits.
+    cp "/proc/$bridge_pid/stat" "$work/bridge-$name.stat"
+    cp "/proc/$bridge_pid/status" "$work/bridge-$name.status"
+    kill -TERM "$bridge_pid"
+    wait "$bridge_pid" || true
+    echo "$start $finish" >"$work/bridge-$name.times"
+}
+bridge_leg durable BUFFER_DURABLE=true BUFFER_FSYNC=burst
+bridge_leg memory BUFFER_DURABLE=false
+
+python3 - "$messages" "$subscriber_rate" "$work" "$(getconf CLK_TCK)" <<'PY'
 import sys
-start, finish, messages, subscriber_rate = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
-work, ticks = sys.argv[5], int(sys.argv[6])
-stat = open(f"{work}/bridge.stat").read().rsplit(")", 1)[1].split()
-cpu = (int(stat[11]) + int(stat[12])) / ticks  # utime + stime (fields 14 and 15 of /proc/PID/stat)
-peak_kib = next(int(line.split()[1]) for line in open(f"{work}/bridge.status") if line.startswith("VmHWM:"))
-bridge_rate = messages / (finish - start)
+messages, subscriber_rate, work, ticks = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+rates = {}
+for name in ("durable", "memory"):
+    start, finish = map(float, open(f"{work}/bridge-{name}.times").read().split())
+    stat = open(f"{work}/bridge-{name}.stat").read().rsplit(")", 1)[1].split()
+    cpu = (int(stat[11]) + int(stat[12])) / ticks  # utime + stime (fields 14 and 15 of /proc/PID/stat)
+    peak_kib = next(int(line.split()[1]) for line in open(f"{work}/bridge-{name}.status") if line.startswith("VmHWM:"))
+    rates[name] = messages / (finish - start)
+    print(f"broker -> bridge ({name} buffer) -> VictoriaMetrics: {rates[name]:,.0f} msg/s (publish start to last row inserted)")
+    print(f"    ratio bridge/subscriber: {rates[name] / subscriber_rate:.2f}")
+    print(f"    CPU: {cpu * 100000 / messages:.2f} s per 100k messages (whole process, start-up included); peak RSS {peak_kib / 1024:.1f} MiB")
 print(f"broker -> plain subscriber: {subscriber_rate:,.0f} msg/s")
-print(f"broker -> bridge -> VictoriaMetrics: {bridge_rate:,.0f} msg/s (publish start to last row inserted)")
-print(f"ratio bridge/subscriber: {bridge_rate / subscriber_rate:.2f}")
-print(f"bridge CPU: {cpu * 100000 / messages:.2f} s per 100k messages (whole process, start-up included)")
-print(f"bridge peak RSS: {peak_kib / 1024:.1f} MiB")
+print(f"ratio durable/memory: {rates['durable'] / rates['memory']:.2f}")
 PY
 
 echo "==> mapping cost per message (1,000,000 messages, best of 3)"
