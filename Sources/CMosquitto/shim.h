@@ -4,3 +4,4 @@
 // libmosquitto needs no wrappers: none of the calls the bridge makes is variadic or a macro.
 #pragma once
 #include <mosquitto.h>
+#include <mqtt_protocol.h>

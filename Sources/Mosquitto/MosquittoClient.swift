@@ -44,6 +44,8 @@ public struct MosquittoCallbacks {
 public final class MosquittoClient {
     private let handle: OpaquePointer
     fileprivate let callbacks: MosquittoCallbacks
+    /// Whether the client speaks MQTT 5 (reason codes instead of 3.1.1 return codes).
+    public let mqtt5: Bool
 
     /// Creates a client.
     ///
@@ -53,10 +55,14 @@ public final class MosquittoClient {
     ///     messages) across disconnects.
     ///   - threaded: true when the owner drives the loop with `loopRead`/`loopWrite`/`loopMisc`;
     ///     libmosquitto then queues outgoing packets (PUBACKs included) until `loopWrite()`.
+    ///   - mqtt5: true for MQTT 5, false for 3.1.1. With MQTT 5, `cleanSession` is the CONNECT's
+    ///     clean-start flag, and the session outlives a disconnect only as long as the
+    ///     session-expiry interval passed to `connect`.
     public init(
         clientID: String?,
         cleanSession: Bool,
         threaded: Bool,
+        mqtt5: Bool = false,
         callbacks: MosquittoCallbacks
     ) throws(MosquittoError) {
         guard let handle = mosquitto_new(clientID, cleanSession, nil) else {
@@ -64,9 +70,16 @@ public final class MosquittoClient {
         }
         self.handle = handle
         self.callbacks = callbacks
+        self.mqtt5 = mqtt5
         mosquitto_user_data_set(handle, Unmanaged.passUnretained(self).toOpaque())
         if threaded {
             try check(mosquitto_threaded_set(handle, true), in: "mosquitto_threaded_set")
+        }
+        if mqtt5 {
+            try check(
+                mosquitto_int_option(handle, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5),
+                in: "mosquitto_int_option"
+            )
         }
         mosquitto_connect_with_flags_callback_set(handle, mosquittoConnectTrampoline)
         mosquitto_disconnect_callback_set(handle, mosquittoDisconnectTrampoline)
@@ -102,8 +115,36 @@ public final class MosquittoClient {
 
     /// Opens the TCP connection and sends CONNECT; blocks for the TCP handshake only.
     /// The CONNACK arrives later through `onConnect`.
-    public func connect(host: String, port: Int, keepaliveSeconds: Int) throws(MosquittoError) {
-        try check(mosquitto_connect(handle, host, CInt(port), CInt(keepaliveSeconds)), in: "mosquitto_connect")
+    ///
+    /// - Parameter sessionExpirySeconds: with MQTT 5, the CONNECT's session-expiry interval
+    ///   (0xFFFFFFFF: never). MQTT 5 brokers end a session at disconnect without it, whatever
+    ///   the clean-start flag says, and libmosquitto does not add it. Ignored for MQTT 3.1.1.
+    public func connect(
+        host: String,
+        port: Int,
+        keepaliveSeconds: Int,
+        sessionExpirySeconds: UInt32 = 0
+    )
+        throws(MosquittoError)
+    {
+        guard mqtt5 else {
+            try check(mosquitto_connect(handle, host, CInt(port), CInt(keepaliveSeconds)), in: "mosquitto_connect")
+            return
+        }
+        var properties: OpaquePointer?
+        defer { mosquitto_property_free_all(&properties) }
+        try check(
+            mosquitto_property_add_int32(
+                &properties,
+                CInt(MQTT_PROP_SESSION_EXPIRY_INTERVAL.rawValue),
+                sessionExpirySeconds
+            ),
+            in: "mosquitto_property_add_int32"
+        )
+        try check(
+            mosquitto_connect_bind_v5(handle, host, CInt(port), CInt(keepaliveSeconds), nil, properties),
+            in: "mosquitto_connect_bind_v5"
+        )
     }
 
     /// Reconnects with the parameters of the last `connect`.
@@ -175,9 +216,9 @@ public final class MosquittoClient {
         mosquitto_sub_topic_check(filter) == MOSQ_ERR_SUCCESS.rawValue
     }
 
-    /// libmosquitto's text for a CONNACK code.
-    public static func connackDescription(_ code: CInt) -> String {
-        String(cString: mosquitto_connack_string(code))
+    /// libmosquitto's text for a CONNACK code (an MQTT 5 reason code for an MQTT 5 client).
+    public func connackDescription(_ code: CInt) -> String {
+        String(cString: mqtt5 ? mosquitto_reason_string(code) : mosquitto_connack_string(code))
     }
 }
 

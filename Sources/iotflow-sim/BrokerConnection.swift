@@ -83,7 +83,7 @@ final class BrokerConnection {
 
     private func checkConnack() throws(SimulatorError) {
         if let code = status.connackCode, code != 0 {
-            throw SimulatorError("\(endpoint) refused the connection: \(MosquittoClient.connackDescription(code))")
+            throw SimulatorError("\(endpoint) refused the connection: \(client.connackDescription(code))")
         }
     }
 }

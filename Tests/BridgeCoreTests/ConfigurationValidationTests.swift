@@ -48,6 +48,17 @@ import Testing
             ),
             ("buffer.max_bytes", { @Sendable (c: inout BridgeConfiguration) in c.buffer.maxBytes = 4 * 1024 * 1024 }),
             ("mqtt.clean_session", { @Sendable (c: inout BridgeConfiguration) in c.mqtt.cleanSession = true }),
+            (
+                "mqtt.session_expiry",
+                { @Sendable (c: inout BridgeConfiguration) in c.mqtt.sessionExpiry = .seconds(3600) }
+            ),
+            (
+                "mqtt.session_expiry",
+                { @Sendable (c: inout BridgeConfiguration) in
+                    c.mqtt.protocolVersion = .v5
+                    c.mqtt.sessionExpiry = .zero
+                }
+            ),
             ("buffer.max_disk_bytes", { @Sendable (c: inout BridgeConfiguration) in c.buffer.maxDiskBytes = 4096 }),
             ("buffer.path", { @Sendable (c: inout BridgeConfiguration) in c.buffer.path = "" }),
             (
@@ -110,6 +121,21 @@ import Testing
         configuration.mqtt.cleanSession = true
         configuration.buffer.path = ""
         try configuration.validate()
+    }
+
+    @Test func mqtt5SendsASessionExpiryThatNeverEndsUnlessBounded() throws {
+        var configuration = BridgeConfiguration()
+        configuration.mqtt.protocolVersion = .v5
+        try configuration.validate()
+        #expect(configuration.mqtt.sessionExpirySeconds == 0xFFFF_FFFF)
+        configuration.mqtt.sessionExpiry = .seconds(7 * 86_400)
+        try configuration.validate()
+        #expect(configuration.mqtt.sessionExpirySeconds == 604_800)
+        // Without the durable buffer a session that ends at disconnect is the operator's choice.
+        configuration.buffer.durable = false
+        configuration.mqtt.sessionExpiry = .zero
+        try configuration.validate()
+        #expect(configuration.mqtt.sessionExpirySeconds == 0)
     }
 
     @Test func routesCoverSharedSubscriptionsAndStatusTopics() throws {

@@ -214,6 +214,31 @@ struct DurabilityTests {
         _ = await bridge.terminate()
     }
 
+    /// MQTT 5 brokers end a session at disconnect unless CONNECT carries a session expiry
+    /// (REFERENCE.md §D.4): without the bridge's `never`, mosquitto would drop what was published
+    /// while the bridge was stopped.
+    @Test func mqtt5KeepsTheSessionAndItsQueueWhileTheBridgeIsStopped() async throws {
+        let (broker, influx) = try await servers()
+        let bridge = BridgeProcess(
+            brokerPort: broker.port,
+            influxURL: influx.baseURL.absoluteString,
+            extra: ["MQTT_PROTOCOL": "5"]
+        )
+        try await bridge.start()
+        let clientID = try #require(bridge.environment["MQTT_CLIENT_ID"])
+        // mosquitto logs each connection as "... as <id> (p<protocol>, c<clean start>, k<keepalive>)".
+        #expect(broker.logText().contains("as \(clientID) (p5, c0,"), "\(broker.logText())")
+        #expect(await bridge.terminate().status == 0)
+
+        let whileStopped = try startPublisher(port: broker.port, devices: 20, count: 2_000, rate: 0)
+        try await requireAllAcknowledged(whileStopped, count: 2_000)
+        try await bridge.start()
+        #expect(bridge.logText.contains("mqtt.session_present=true"), "\(bridge.logText)")
+        try await waitUntilLanded(influx, 2_000, timeout: .seconds(60))
+        #expect(try await landed(influx) == (2_000, 2_000))
+        _ = await bridge.terminate()
+    }
+
     /// The sink answers every write after 1 s (a slow InfluxDB, 1,000 points/s against 4,000
     /// messages/s), so SIGTERM finds a backlog.
     @Test func sigtermUnderLoadExitsInTimeAndARestartResendsOnlyWhatWasNotAccepted() async throws {

@@ -141,6 +141,27 @@ private let samplePath = URL(fileURLWithPath: #filePath)
         #expect(tags?.map(\.key) == ["device_name", "location", "floor"] && tags?.last?.value == "2")
     }
 
+    @Test func mqtt5AndItsSessionExpiryReadFromTheFileAndTheEnvironment() async throws {
+        // A bare 5 is a YAML number; the key still reads it.
+        let file = try temporaryFile("mqtt:\n  protocol: 5\n  session_expiry: 168h\n")
+        let configuration = try await BridgeConfiguration.load(filePath: file, environment: [:])
+        #expect(configuration.mqtt.protocolVersion == .v5 && configuration.mqtt.sessionExpiry == .seconds(604_800))
+        let reread = try await BridgeConfiguration.load(
+            filePath: try temporaryFile(configuration.renderedYAML()),
+            environment: [:]
+        )
+        #expect(reread == configuration)
+        let never = try await BridgeConfiguration.load(
+            filePath: file,
+            environment: ["MQTT_SESSION_EXPIRY": "never"]
+        )
+        #expect(never.mqtt.protocolVersion == .v5 && never.mqtt.sessionExpiry == nil)
+        #expect(never.renderedYAML().contains("  session_expiry: never\n"))
+        await #expect(throws: ConfigurationError.self) {
+            try await BridgeConfiguration.load(filePath: file, environment: ["MQTT_PROTOCOL": "4"])
+        }
+    }
+
     @Test func aBrokenDeviceRegistryOrTheOldTemplateKeyIsAnIssue() async throws {
         let broken = try temporaryFile("dev-1: [not, tags]\n", name: "devices.yaml")
         let error = await #expect(throws: ConfigurationError.self) {

@@ -159,6 +159,8 @@ extension MQTTConfiguration {
             keepalive: source.duration("mqtt.keepalive", default: defaults.keepalive),
             qos: source.int("mqtt.qos", default: defaults.qos),
             cleanSession: source.bool("mqtt.clean_session", default: defaults.cleanSession),
+            protocolVersion: source.choice("mqtt.protocol", default: defaults.protocolVersion),
+            sessionExpiry: source.durationOrNever("mqtt.session_expiry", default: defaults.sessionExpiry),
             topics: source.stringList("mqtt.topics", default: defaults.topics),
             reconnectMin: source.duration("mqtt.reconnect_min", default: defaults.reconnectMin),
             reconnectMax: source.duration("mqtt.reconnect_max", default: defaults.reconnectMax)

@@ -28,7 +28,10 @@ extension BridgeConfiguration {
                 ("host", quoted(mqtt.host)), ("port", "\(mqtt.port)"), ("client_id", quoted(mqtt.clientID)),
                 ("username", mqtt.username.map(quoted)), ("password", secret(mqtt.password)),
                 ("password_file", mqtt.passwordFile.map(quoted)), ("keepalive", duration(mqtt.keepalive)),
-                ("qos", "\(mqtt.qos)"), ("clean_session", "\(mqtt.cleanSession)"), ("topics", list(mqtt.topics)),
+                ("qos", "\(mqtt.qos)"), ("clean_session", "\(mqtt.cleanSession)"),
+                ("protocol", quoted(mqtt.protocolVersion.rawValue)),
+                ("session_expiry", mqtt.protocolVersion == .v5 ? mqtt.sessionExpiry.map(duration) ?? "never" : nil),
+                ("topics", list(mqtt.topics)),
                 ("reconnect_min", duration(mqtt.reconnectMin)), ("reconnect_max", duration(mqtt.reconnectMax)),
             ]
         )

@@ -77,6 +77,17 @@ struct ConfigurationSource {
         return parsed
     }
 
+    /// A duration, or `never` (nil).
+    mutating func durationOrNever(_ key: String, default value: Duration?) -> Duration? {
+        guard let raw = text(key) else { return value }
+        if raw.trimmingCharacters(in: .whitespaces).lowercased() == "never" { return nil }
+        guard let parsed = ConfigDuration.parse(raw) else {
+            issue(key, "must be never or a duration such as 10m, 12h or 168h, got '\(raw)'")
+            return value
+        }
+        return parsed
+    }
+
     mutating func choice<Choice: RawRepresentable<String> & CaseIterable>(
         _ key: String,
         default value: Choice

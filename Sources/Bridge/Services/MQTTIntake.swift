@@ -77,6 +77,7 @@ final class MQTTIntake {
             clientID: mqtt.clientID.isEmpty ? nil : mqtt.clientID,
             cleanSession: mqtt.cleanSession,
             threaded: true,
+            mqtt5: mqtt.protocolVersion == .v5,
             callbacks: makeCallbacks()
         )
         if let username = mqtt.username {
@@ -107,7 +108,8 @@ final class MQTTIntake {
                     try client.connect(
                         host: mqtt.host,
                         port: mqtt.port,
-                        keepaliveSeconds: Int(mqtt.keepalive.components.seconds)
+                        keepaliveSeconds: Int(mqtt.keepalive.components.seconds),
+                        sessionExpirySeconds: mqtt.sessionExpirySeconds
                     )
                     reconnectDelay = mqtt.reconnectMin
                 } catch {
@@ -259,7 +261,7 @@ final class MQTTIntake {
         guard result == 0 else {
             logger.error(
                 "The MQTT broker refused the connection.",
-                metadata: ["mqtt.reason": "\(MosquittoClient.connackDescription(result))"]
+                metadata: ["mqtt.reason": "\(client?.connackDescription(result) ?? "code \(result)")"]
             )
             return
         }
@@ -269,6 +271,7 @@ final class MQTTIntake {
             metadata: [
                 "mqtt.host": "\(configuration.mqtt.host)", "mqtt.port": "\(configuration.mqtt.port)",
                 "mqtt.client_id": "\(configuration.mqtt.clientID)", "mqtt.session_present": "\(sessionPresent)",
+                "mqtt.protocol": "\(configuration.mqtt.protocolVersion.rawValue)",
             ]
         )
         // Subscribe on every connect, not once: a broker that lost the session (restarted
@@ -283,7 +286,8 @@ final class MQTTIntake {
     }
 
     private func subscribedTo(_ granted: [CInt]) {
-        let refused = granted.filter { $0 == 0x80 }.count
+        // 0x80 in MQTT 3.1.1; any reason code from 0x80 up in MQTT 5 (0x87: not authorized, ...).
+        let refused = granted.filter { $0 >= 0x80 }.count
         if refused > 0 {
             logger.error("The MQTT broker refused a subscription.", metadata: ["mqtt.refused": "\(refused)"])
         } else {

@@ -35,6 +35,14 @@ extension BridgeConfiguration {
         }
         require(mqtt.reconnectMin, in: .milliseconds(100)...Duration.seconds(3600), "mqtt.reconnect_min")
         require(mqtt.reconnectMax, in: .milliseconds(100)...Duration.seconds(3600), "mqtt.reconnect_max")
+        if let expiry = mqtt.sessionExpiry {
+            require(
+                mqtt.protocolVersion == .v5,
+                "mqtt.session_expiry",
+                "applies to MQTT 5 only (set mqtt.protocol: 5); an MQTT 3.1.1 session lasts until the broker expires it"
+            )
+            require(expiry, in: .zero...Duration.seconds(Int64(UInt32.max - 1)), "mqtt.session_expiry")
+        }
         require(
             mqtt.reconnectMax >= mqtt.reconnectMin,
             "mqtt.reconnect_max",
@@ -196,6 +204,11 @@ extension BridgeConfiguration {
                 !mqtt.cleanSession,
                 "mqtt.clean_session",
                 "must be false with buffer.durable: a persistent session keeps what the broker queued"
+            )
+            require(
+                mqtt.protocolVersion != .v5 || mqtt.sessionExpirySeconds > 0,
+                "mqtt.session_expiry",
+                "must be longer than 0s with buffer.durable: with 0 the broker ends the session, and drops what it queued, at every disconnect"
             )
         }
         require(logging.summaryInterval, in: .seconds(1)...Duration.seconds(3600), "logging.summary_interval")

@@ -3,6 +3,12 @@
 
 /// The `mqtt` section.
 public struct MQTTConfiguration: Equatable, Sendable {
+    /// The MQTT protocol version the bridge speaks (`mqtt.protocol`).
+    public enum ProtocolVersion: String, CaseIterable, Sendable {
+        case v311 = "3.1.1"
+        case v5 = "5"
+    }
+
     /// Broker host name or address (`mqtt.host`).
     public var host: String
     /// Broker TCP port, 1–65535 (`mqtt.port`).
@@ -19,8 +25,15 @@ public struct MQTTConfiguration: Equatable, Sendable {
     public var keepalive: Duration
     /// Subscription QoS: 0, 1 or 2 (`mqtt.qos`). 1 is what makes delivery at-least-once.
     public var qos: Int
-    /// Whether the broker discards the session on disconnect (`mqtt.clean_session`).
+    /// Whether the broker discards the session on disconnect (`mqtt.clean_session`; with MQTT 5,
+    /// the CONNECT's clean-start flag).
     public var cleanSession: Bool
+    /// MQTT 3.1.1 or 5 (`mqtt.protocol`).
+    public var protocolVersion: ProtocolVersion
+    /// With MQTT 5, how long the broker keeps the session after a disconnect
+    /// (`mqtt.session_expiry`, sent as the CONNECT's session-expiry interval); nil is `never`.
+    /// MQTT 3.1.1 has no such property: a persistent session lasts until the broker expires it.
+    public var sessionExpiry: Duration?
     /// Topic filters to subscribe to (`mqtt.topics`); `$share/<group>/` prefixes are allowed.
     public var topics: [String]
     /// First reconnect delay (`mqtt.reconnect_min`); doubles per failed attempt.
@@ -39,6 +52,8 @@ public struct MQTTConfiguration: Equatable, Sendable {
         keepalive: Duration = .seconds(30),
         qos: Int = 1,
         cleanSession: Bool = false,
+        protocolVersion: ProtocolVersion = .v311,
+        sessionExpiry: Duration? = nil,
         topics: [String] = ["iotflow/devices/+/telemetry/+"],
         reconnectMin: Duration = .seconds(1),
         reconnectMax: Duration = .seconds(30)
@@ -52,8 +67,18 @@ public struct MQTTConfiguration: Equatable, Sendable {
         self.keepalive = keepalive
         self.qos = qos
         self.cleanSession = cleanSession
+        self.protocolVersion = protocolVersion
+        self.sessionExpiry = sessionExpiry
         self.topics = topics
         self.reconnectMin = reconnectMin
         self.reconnectMax = reconnectMax
+    }
+}
+
+extension MQTTConfiguration {
+    /// The session-expiry interval MQTT 5 sends, in seconds: 0xFFFFFFFF (`never`) for nil.
+    public var sessionExpirySeconds: UInt32 {
+        guard let sessionExpiry else { return .max }
+        return UInt32(clamping: sessionExpiry.components.seconds)
     }
 }
