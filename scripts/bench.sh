@@ -9,7 +9,10 @@
 #
 # Prints both rates, their ratio, the bridge's CPU seconds per 100k messages and its peak RSS,
 # then the mapping's own cost per message (decode + map + encode, Benchmarks/mapping-bench).
-# Usage: scripts/bench.sh [MESSAGES] [DEVICES]   (MESSAGES is rounded to whole 5000-point batches)
+# Usage: scripts/bench.sh [MESSAGES] [DEVICES] [INFLIGHT]
+#   MESSAGES is rounded to whole 5000-point batches. INFLIGHT is the broker's
+#   max_inflight_messages (default 20, mosquitto's own): the QoS 1 messages it sends a client
+#   before waiting for PUBACKs, which bounds a read burst and so how many messages share an fsync.
 # SPDX-License-Identifier: Apache-2.0
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,23 +20,24 @@ source scripts/lib.sh
 batch=5000
 messages=$(( (${1:-200000} + batch - 1) / batch * batch ))
 devices=${2:-1000}
+inflight=${3:-20}
 fields_per_message=4  # temperature, humidity, battery_level, seq (iotflow-sim's payload)
 
 ensure_packages "${BUILD_PACKAGES[@]}" "${SERVER_PACKAGES[@]}" curl python3
-swift build -c release --product iotflow-bridge >/dev/null
-swift build -c release --product iotflow-sim >/dev/null
+swift build -q -c release --product iotflow-bridge
+swift build -q -c release --product iotflow-sim
 bin=$(swift build -c release --show-bin-path)
 
 work=$(mktemp -d -t iotflow-bench.XXXXXX)
 trap 'stop_started; rm -rf "$work"' EXIT
 mqtt_port=$(free_port)
 vm_port=$(free_port)
-start_mosquitto "$work/mosquitto" "$mqtt_port"
+start_mosquitto "$work/mosquitto" "$mqtt_port" "max_inflight_messages $inflight"
 start_victoria "$work/victoria" "$vm_port"
 publish=("$bin/iotflow-sim" publish --port "$mqtt_port" --devices "$devices" --count "$messages" --max-inflight 1000 --timeout 600)
 now() { date +%s.%N; }
 
-echo "==> (a) plain subscriber, $messages messages from $devices devices"
+echo "==> (a) plain subscriber, $messages messages from $devices devices (broker max_inflight_messages $inflight)"
 "$bin/iotflow-sim" count --port "$mqtt_port" --expect "$messages" --timeout 600 >"$work/count.out" &
 count_pid=$!
 wait_for_line "$work/count.out" 10 ready
@@ -95,5 +99,5 @@ print(f"ratio durable/memory: {rates['durable'] / rates['memory']:.2f}")
 PY
 
 echo "==> mapping cost per message (1,000,000 messages, best of 3)"
-swift build -c release --package-path Benchmarks >/dev/null
+swift build -q -c release --package-path Benchmarks
 Benchmarks/.build/release/mapping-bench 1000000

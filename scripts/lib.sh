@@ -50,9 +50,11 @@ stop_started() {
 }
 
 # Starts mosquitto on 127.0.0.1:$2 with its files in $1. No per-client queue limit
-# (mosquitto's max_queued_messages defaults to 1000 and then drops silently).
+# (mosquitto's max_queued_messages defaults to 1000 and then drops silently). Further
+# arguments are extra mosquitto.conf lines.
 start_mosquitto() {
     local dir=$1 port=$2
+    shift 2
     mkdir -p "$dir"
     cat >"$dir/mosquitto.conf" <<CONF
 listener $port 127.0.0.1
@@ -63,6 +65,7 @@ max_queued_messages 0
 set_tcp_nodelay true
 log_dest file $dir/mosquitto.log
 $( [[ $(id -u) -eq 0 ]] && echo "user root" )
+$(printf '%s\n' "$@")
 CONF
     mosquitto -c "$dir/mosquitto.conf" >>"$dir/mosquitto.out" 2>&1 &
     STARTED_PIDS+=($!)
