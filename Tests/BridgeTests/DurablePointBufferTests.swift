@@ -15,12 +15,19 @@ private struct StateDirectory {
     func open(
         memory: Int = 1 << 20,
         disk: Int = 64 << 20,
-        fsync: BufferConfiguration.FsyncPolicy = .off
+        fsync: BufferConfiguration.FsyncPolicy = .off,
+        overflow: BufferConfiguration.OverflowPolicy = .pause
     )
         throws -> DurablePointBuffer
     {
         try DurablePointBuffer(
-            configuration: BufferConfiguration(path: path, maxBytes: memory, maxDiskBytes: disk, fsync: fsync),
+            configuration: BufferConfiguration(
+                path: path,
+                maxBytes: memory,
+                maxDiskBytes: disk,
+                fsync: fsync,
+                overflow: overflow
+            ),
             logger: Logger(label: "test")
         )
     }
@@ -121,6 +128,44 @@ private func line(_ index: Int) -> String {
         let reopened = try directory.open(memory: 64 << 10, disk: 4 << 20)
         #expect(reopened.recovery.points == 3000)
         #expect(drain(reopened, batch: 333) == (2000..<5000).map(line))
+    }
+
+    /// A full 1 MiB budget (64 KiB segments, a 512 KiB window) while the writer sends its first
+    /// batch: the oldest segments the writer has not read go, the batch and everything after the
+    /// dropped segments stay, in order, and a restart finds the same.
+    @Test func dropOldestDeletesTheOldestSegmentsNotBeingRead() throws {
+        let directory = StateDirectory()
+        var appended = 0
+        var dropped = (points: 0, bytes: 0)
+        var held = 0
+        do {
+            let buffer = try directory.open(memory: 64 << 20, disk: 1 << 20, overflow: .dropOldest)
+            while buffer.hasRoom(forBytes: 4096) {
+                try appendMessage(buffer, (0..<40).map { line(appended * 40 + $0) })
+                appended += 1
+            }
+            let sending = peek(buffer, points: 1000).lines
+            #expect(sending == (0..<1000).map(line))
+            let segmentsBefore = directory.segments.count
+            dropped = buffer.dropOldest(freeing: 4096)
+            #expect(dropped.points > 0 && dropped.points % 40 == 0 && buffer.hasRoom(forBytes: 4096))
+            #expect(directory.segments.count < segmentsBefore)
+            #expect(buffer.occupancy.points == appended * 40 - dropped.points)
+            // Appends go on after the drop.
+            try appendMessage(buffer, [line(appended * 40)])
+            buffer.removeBatch(points: sending.count, bytes: sending.joined().utf8.count)
+            held = buffer.occupancy.points
+        }
+        let reopened = try directory.open(memory: 64 << 20, disk: 1 << 20, overflow: .dropOldest)
+        #expect(reopened.recovery.points == held)
+        let left = drain(reopened)
+        #expect(left.count == held && held == appended * 40 + 1 - 1000 - dropped.points)
+        #expect(left.first == line(1000) && left.last == line(appended * 40))
+        // The dropped points are one run: the oldest the writer had not read.
+        let all = (1000...(appended * 40)).map(line)
+        let kept = Set(left)
+        let firstDropped = try #require(all.firstIndex { !kept.contains($0) })
+        #expect(Array(all[..<firstDropped]) + all[(firstDropped + dropped.points)...] == left)
     }
 
     @Test func theDiskBudgetLimitsRoom() throws {

@@ -86,6 +86,7 @@ extension DurablePointBuffer {
                 from = Int(checkpoint.offset)
                 skip = Int(checkpoint.acceptedPoints)
             }
+            var segment = Segment(id: id, length: offset, corrupt: false)
             for record in records where record.offset >= from {
                 let taken = record.offset == from ? min(skip, record.points) : 0
                 var takenBytes = 0
@@ -97,10 +98,11 @@ extension DurablePointBuffer {
                         )
                     }
                 }
-                state.recovery.points += record.points - taken
-                state.recovery.bytes += record.lineBytes - takenBytes
+                segment.points += record.points - taken
+                segment.lineBytes += record.lineBytes - takenBytes
             }
-            var segment = Segment(id: id, length: offset, corrupt: false)
+            state.recovery.points += segment.points
+            state.recovery.bytes += segment.lineBytes
             if damaged {
                 if isLast {
                     // A record torn by a crash mid-write: its PUBACK was never sent.

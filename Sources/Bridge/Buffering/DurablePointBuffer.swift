@@ -26,6 +26,10 @@ public import Logging
 ///
 /// The disk budget (`buffer.max_disk_bytes`) counts whole segment files, so a segment's accepted
 /// front takes space until the segment is deleted; segments are a sixteenth of the budget.
+///
+/// With `buffer.overflow: drop_oldest`, `dropOldest` deletes the oldest segments the writer has
+/// not started reading (those after the cursor's, before the active one); the in-memory window
+/// is then at most half the budget, so a full disk always holds such segments.
 // The mutable state is split by owner: `staged*`, `active`, `lastSync` and `unsynced` belong to
 // the MQTT thread (append, commit, hasRoom); `lastCheckpoint` to the writer thread (peekBatch,
 // removeBatch); the rest is read and written only while `condition` is locked.
@@ -50,6 +54,11 @@ public final class DurablePointBuffer: PointBuffer, @unchecked Sendable {
         let id: UInt64
         /// Bytes of whole, valid records (plus the header).
         var length: Int
+        /// Points (and their line bytes) in the segment's records, less those InfluxDB had taken
+        /// at start-up; not lowered as the writer removes batches (only a segment the writer has
+        /// not read yet is ever dropped, and all of its points are waiting).
+        var points = 0
+        var lineBytes = 0
         /// Whether bytes past `length` could not be read; then the file is kept, renamed.
         var corrupt: Bool
     }
@@ -100,6 +109,9 @@ public final class DurablePointBuffer: PointBuffer, @unchecked Sendable {
     private var diskBytes: Int
     private var wantedPoints = Int.max
     private var waitsInterrupted = false
+    /// Counts `dropOldest` calls that deleted segments, so a load from the files that raced
+    /// with one is discarded and done again.
+    private var dropGeneration = 0
 
     /// Opens (creating if needed) the state directory `configuration.path`, recovers what it
     /// holds and starts a new segment for appends.
@@ -113,7 +125,8 @@ public final class DurablePointBuffer: PointBuffer, @unchecked Sendable {
         self.logger = logger
         capacityBytes = configuration.maxDiskBytes
         segmentBytes = min(64 << 20, max(64 << 10, configuration.maxDiskBytes / 16))
-        ring = PointRing(capacityBytes: min(configuration.maxBytes, configuration.maxDiskBytes))
+        let window = configuration.overflow == .dropOldest ? configuration.maxDiskBytes / 2 : configuration.maxDiskBytes
+        ring = PointRing(capacityBytes: min(configuration.maxBytes, window))
 
         do {
             try FileManager.default.createDirectory(
@@ -226,6 +239,8 @@ public final class DurablePointBuffer: PointBuffer, @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         segments[segments.count - 1].length = active.length
+        segments[segments.count - 1].points += stagedLengths.count
+        segments[segments.count - 1].lineBytes += stagedLines.count
         diskBytes += stagedRecords.count
         heldPoints += stagedLengths.count
         heldBytes += stagedLines.count
@@ -273,6 +288,29 @@ public final class DurablePointBuffer: PointBuffer, @unchecked Sendable {
             throw error
         }
         return descriptor
+    }
+
+    public func dropOldest(freeing bytes: Int) -> (points: Int, bytes: Int) {
+        var dropped: [Segment] = []
+        condition.lock()
+        while diskBytes + stagedRecords.count + bytes + bytes / 2 + 4096 > capacityBytes,
+            let index = segments.firstIndex(where: { $0.id > cursor.segment }), index < segments.count - 1
+        {
+            let segment = segments.remove(at: index)
+            diskBytes -= segment.length
+            heldPoints -= segment.points
+            heldBytes -= segment.lineBytes
+            dropped.append(segment)
+        }
+        if !dropped.isEmpty { dropGeneration += 1 }
+        condition.unlock()
+        for segment in dropped {
+            let path = directory + "/" + SegmentFormat.fileName(id: segment.id)
+            // Deleted only after it left the list, so the writer never reads it again. A crash
+            // before the deletion brings its points back at the next start, which loses nothing.
+            if segment.corrupt { rename(path, path + ".corrupt") } else { unlink(path) }
+        }
+        return (dropped.reduce(0) { $0 + $1.points }, dropped.reduce(0) { $0 + $1.lineBytes })
     }
 
     // MARK: - Writer thread
@@ -379,6 +417,7 @@ public final class DurablePointBuffer: PointBuffer, @unchecked Sendable {
         var position = cursor
         var budget = ring.freeBytes
         let files = segments.filter { $0.id >= position.segment }.map { ($0.id, $0.length) }
+        let generation = dropGeneration
         condition.unlock()
 
         var lines: [UInt8] = []
@@ -399,7 +438,7 @@ public final class DurablePointBuffer: PointBuffer, @unchecked Sendable {
                 let count = min(length - position.offset, 3 * budget + (1 << 20))
                 chunk = try FileIO.read(descriptor, count: count, at: position.offset, path: path)
             } catch {
-                logFileError("Cannot read the buffer; will try again.", error)
+                if !droppedSince(generation) { logFileError("Cannot read the buffer; will try again.", error) }
                 break reading
             }
             let chunkStart = position.offset
@@ -440,6 +479,11 @@ public final class DurablePointBuffer: PointBuffer, @unchecked Sendable {
         }
 
         condition.lock()
+        guard dropGeneration == generation else {
+            // `dropOldest` deleted segments meanwhile, perhaps ones read here: the next peek loads again.
+            condition.unlock()
+            return
+        }
         let appended = lines.withUnsafeBufferPointer { bytes in
             lengths.withUnsafeBufferPointer { ring.append(lines: bytes, lineLengths: $0) }
         }
@@ -463,6 +507,12 @@ public final class DurablePointBuffer: PointBuffer, @unchecked Sendable {
         spilled = cursor != Cursor(segment: last.id, offset: last.length, skipPoints: 0)
         condition.unlock()
         if !records.isEmpty || files.count > 1 { releaseAcceptedSegments() }
+    }
+
+    private func droppedSince(_ generation: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return dropGeneration != generation
     }
 
     private func logRecovery() {

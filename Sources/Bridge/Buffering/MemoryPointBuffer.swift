@@ -8,14 +8,19 @@ import Foundation
 /// writer can sleep until a batch is ready and a blocked append can wait for room.
 ///
 /// The critical sections copy bytes and nothing else; no I/O happens under the lock.
-// All mutable state (`ring`, `wantedPoints`, the two interrupt flags) is read and written only while
-// `condition` is locked, which is what makes the class safe to share.
+// All mutable state (`ring`, `peeked`, `droppedFromBatch`, `wantedPoints`, the two interrupt flags)
+// is read and written only while `condition` is locked, which is what makes the class safe to share.
 public final class MemoryPointBuffer: PointBuffer, @unchecked Sendable {
     private let condition = NSCondition()
     private var ring: PointRing
     /// The point count the writer is waiting for; appends signal only when it is reached, so
     /// the MQTT thread does not wake the writer once per message.
     private var wantedPoints = Int.max
+    /// The batch `peekBatch` returned, at the front of the ring until `removeBatch`.
+    private var peeked = (points: 0, bytes: 0)
+    /// What `dropOldest` removed of that batch: the writer holds its own copy and still sends
+    /// it, so it is not counted as dropped, and `removeBatch` removes only the rest.
+    private var droppedFromBatch = (points: 0, bytes: 0)
     private var appendsInterrupted = false
     private var waitsInterrupted = false
 
@@ -41,6 +46,24 @@ public final class MemoryPointBuffer: PointBuffer, @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         return ring.freeBytes >= bytes
+    }
+
+    public func dropOldest(freeing bytes: Int) -> (points: Int, bytes: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        var dropped = (points: 0, bytes: 0)
+        while ring.freeBytes < bytes && ring.pointCount > 0 {
+            let front = ring.frontBatch(maxPoints: .max, maxBytes: bytes - ring.freeBytes)
+            ring.removeFront(points: front.points, bytes: front.bytes)
+            // The batch being sent leaves the ring first but is not lost: the writer sends it.
+            let sending = (
+                points: min(front.points, peeked.points - droppedFromBatch.points),
+                bytes: min(front.bytes, peeked.bytes - droppedFromBatch.bytes)
+            )
+            droppedFromBatch = (droppedFromBatch.points + sending.points, droppedFromBatch.bytes + sending.bytes)
+            dropped = (dropped.points + front.points - sending.points, dropped.bytes + front.bytes - sending.bytes)
+        }
+        return dropped
     }
 
     public func append(
@@ -101,12 +124,17 @@ public final class MemoryPointBuffer: PointBuffer, @unchecked Sendable {
         let batch = ring.frontBatch(maxPoints: maxPoints, maxBytes: maxBytes)
         ring.copyFront(bytes: batch.bytes, into: &body)
         ring.copyFrontLineLengths(points: batch.points, into: &lineLengths)
+        peeked = batch
+        droppedFromBatch = (0, 0)
         return batch
     }
 
     public func removeBatch(points: Int, bytes: Int) {
         condition.lock()
-        ring.removeFront(points: points, bytes: bytes)
+        // `dropOldest` may have removed the front of the batch already.
+        ring.removeFront(points: points - droppedFromBatch.points, bytes: bytes - droppedFromBatch.bytes)
+        peeked = (0, 0)
+        droppedFromBatch = (0, 0)
         // An append may be waiting for room.
         condition.broadcast()
         condition.unlock()

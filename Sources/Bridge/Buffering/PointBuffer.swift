@@ -20,6 +20,11 @@ public protocol PointBuffer: AnyObject, Sendable {
     /// Whether `bytes` more bytes fit now (intake stops reading from the broker when not).
     func hasRoom(forBytes bytes: Int) -> Bool
 
+    /// Drops the oldest points that are not in the batch being sent until `bytes` more bytes fit
+    /// (`buffer.overflow: drop_oldest`) or nothing more can be dropped, and returns what was
+    /// dropped. Called by the MQTT thread when `hasRoom` says no.
+    func dropOldest(freeing bytes: Int) -> (points: Int, bytes: Int)
+
     /// Appends complete lines (`lineLengths` gives each one's length), all or none. Waits up to
     /// `timeout` for room; returns false if there still was none or `interruptAppends()` was called.
     func append(

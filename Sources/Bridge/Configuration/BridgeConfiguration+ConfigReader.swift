@@ -270,7 +270,8 @@ extension BufferConfiguration {
             maxBytes: source.int("buffer.max_bytes", default: defaults.maxBytes),
             maxDiskBytes: source.int("buffer.max_disk_bytes", default: defaults.maxDiskBytes),
             fsync: source.choice("buffer.fsync", default: defaults.fsync),
-            fsyncInterval: source.duration("buffer.fsync_interval", default: defaults.fsyncInterval)
+            fsyncInterval: source.duration("buffer.fsync_interval", default: defaults.fsyncInterval),
+            overflow: source.choice("buffer.overflow", default: defaults.overflow)
         )
     }
 }

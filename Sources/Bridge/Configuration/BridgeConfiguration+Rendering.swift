@@ -83,7 +83,7 @@ extension BridgeConfiguration {
             [
                 ("durable", "\(buffer.durable)"), ("path", quoted(buffer.path)), ("max_bytes", "\(buffer.maxBytes)"),
                 ("max_disk_bytes", "\(buffer.maxDiskBytes)"), ("fsync", buffer.fsync.rawValue),
-                ("fsync_interval", duration(buffer.fsyncInterval)),
+                ("fsync_interval", duration(buffer.fsyncInterval)), ("overflow", buffer.overflow.rawValue),
             ]
         )
         section(

@@ -19,6 +19,8 @@ import Mosquitto
 ///
 /// When the buffer lacks room for another message the loop stops reading the socket (intake
 /// pauses) but keeps writing and pinging; the broker holds the backlog in the persistent session.
+/// With `buffer.overflow: drop_oldest` it first drops the oldest points not being sent, and
+/// pauses only if nothing can be dropped.
 /// Reconnects are this loop's job: libmosquitto reconnects only inside its own loop functions,
 /// which the bridge does not use. The delay doubles from `reconnect_min` to `reconnect_max`.
 final class MQTTIntake {
@@ -41,6 +43,9 @@ final class MQTTIntake {
     /// Whether the last commit failed; then the loop only retries it, once a second.
     private var commitFailing = false
     private var commitLog = LogRateLimiter(burst: 1, window: .seconds(60))
+    private var dropLog = LogRateLimiter(burst: 1, window: .seconds(10))
+    /// Points dropped for room, in all and since the last log line about it.
+    private var dropped = (total: 0, unlogged: 0)
     private var connectFailures = 0
     /// Set when a message's points could not be buffered: its PUBACK is queued in libmosquitto,
     /// so the connection must be dropped without writing, and the broker will redeliver.
@@ -94,7 +99,7 @@ final class MQTTIntake {
             if client.socket < 0 {
                 // Reconnecting while the buffer is full would only read messages there is no
                 // room for; the broker keeps queueing in the persistent session meanwhile.
-                setPaused(!buffer.hasRoom(forBytes: readReserveBytes))
+                setPaused(!hasRoomForAMessage())
                 if paused {
                     stop.wait(for: .milliseconds(100))
                     continue
@@ -160,7 +165,7 @@ final class MQTTIntake {
 
     /// One poll → read burst → write → housekeeping pass.
     private func pass(_ client: MosquittoClient, stop: WakeSignal) throws(MosquittoError) {
-        setPaused(!buffer.hasRoom(forBytes: readReserveBytes))
+        setPaused(!hasRoomForAMessage())
         var descriptors = [
             pollfd(
                 fd: client.socket,
@@ -178,7 +183,7 @@ final class MQTTIntake {
             try client.loopRead()
             var burst = 1
             while burst < Self.maxMessagesPerBurst && !abandonConnection && isReadable(client.socket)
-                && buffer.hasRoom(forBytes: readReserveBytes)
+                && hasRoomForAMessage()
             {
                 try client.loopRead()
                 burst += 1
@@ -211,6 +216,26 @@ final class MQTTIntake {
             logger.notice("The durable buffer takes writes again: intake resumed.")
         }
         return true
+    }
+
+    /// Whether the buffer has room for a largest message, after dropping the oldest points if
+    /// `buffer.overflow` says so.
+    private func hasRoomForAMessage() -> Bool {
+        if buffer.hasRoom(forBytes: readReserveBytes) { return true }
+        guard configuration.buffer.overflow == .dropOldest else { return false }
+        let points = buffer.dropOldest(freeing: readReserveBytes).points
+        if points > 0 {
+            BridgeCounters.add(points, to: counters.pointsDropped)
+            dropped = (dropped.total + points, dropped.unlogged + points)
+            if dropLog.admit(at: .now).admitted {
+                logger.warning(
+                    "Buffer full: dropped the oldest points not yet sent (buffer.overflow: drop_oldest).",
+                    metadata: ["points.dropped": "\(dropped.unlogged)", "points.dropped_total": "\(dropped.total)"]
+                )
+                dropped.unlogged = 0
+            }
+        }
+        return buffer.hasRoom(forBytes: readReserveBytes)
     }
 
     private func isReadable(_ socket: CInt) -> Bool {

@@ -21,7 +21,8 @@ public final class BridgeCounters: Sendable {
     let pointsWritten = Atomic<Int>(0)
     /// Points InfluxDB refused for good, each in the dead-letter file (`points_rejected`).
     let pointsRejected = Atomic<Int>(0)
-    /// Points discarded because shutdown came before InfluxDB accepted them (`points_dropped`).
+    /// Points discarded because shutdown came before InfluxDB accepted them (memory buffer), or
+    /// for room under `buffer.overflow: drop_oldest` (`points_dropped`).
     let pointsDropped = Atomic<Int>(0)
     /// Batches written successfully (`batches_written`).
     let batchesWritten = Atomic<Int>(0)

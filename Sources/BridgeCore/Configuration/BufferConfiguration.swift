@@ -13,6 +13,15 @@ public struct BufferConfiguration: Equatable, Sendable {
         case off
     }
 
+    /// What happens when the buffer is full (`buffer.overflow`).
+    public enum OverflowPolicy: String, CaseIterable, Sendable {
+        /// Stop reading from the broker, which queues for the bridge; nothing is dropped.
+        case pause
+        /// Drop the oldest points not being sent, count them as `points_dropped` and log it,
+        /// and keep reading: for fleets that want the newest readings more than every reading.
+        case dropOldest = "drop_oldest"
+    }
+
     /// Whether points are kept in segment files under `path` (`buffer.durable`), so that nothing
     /// acknowledged to the broker is lost on a crash or restart.
     public var durable: Bool
@@ -28,6 +37,8 @@ public struct BufferConfiguration: Equatable, Sendable {
     public var fsync: FsyncPolicy
     /// The longest time between syncs with `fsync: interval` (`buffer.fsync_interval`).
     public var fsyncInterval: Duration
+    /// What a full buffer does (`buffer.overflow`).
+    public var overflow: OverflowPolicy
 
     /// The defaults, which `etc/iotflow-bridge.yaml` shows.
     public init(
@@ -36,7 +47,8 @@ public struct BufferConfiguration: Equatable, Sendable {
         maxBytes: Int = 64 * 1024 * 1024,
         maxDiskBytes: Int = 1024 * 1024 * 1024,
         fsync: FsyncPolicy = .burst,
-        fsyncInterval: Duration = .seconds(1)
+        fsyncInterval: Duration = .seconds(1),
+        overflow: OverflowPolicy = .pause
     ) {
         self.durable = durable
         self.path = path
@@ -44,5 +56,6 @@ public struct BufferConfiguration: Equatable, Sendable {
         self.maxDiskBytes = maxDiskBytes
         self.fsync = fsync
         self.fsyncInterval = fsyncInterval
+        self.overflow = overflow
     }
 }
