@@ -98,7 +98,8 @@ public final class DurablePointBuffer: PointBuffer, @unchecked Sendable {
     private var fileErrors = LogRateLimiter(burst: 1, window: .seconds(60))
 
     // Under `condition`.
-    private let condition = NSCondition()
+    private let waiter = PointWaiter()
+    private var condition: NSCondition { waiter.condition }
     private var ring: PointRing
     private var ledger = RecordLedger()
     private var segments: [Segment]
@@ -107,8 +108,6 @@ public final class DurablePointBuffer: PointBuffer, @unchecked Sendable {
     private var heldPoints: Int
     private var heldBytes: Int
     private var diskBytes: Int
-    private var wantedPoints = Int.max
-    private var waitsInterrupted = false
     /// Counts `dropOldest` calls that deleted segments, so a load from the files that raced
     /// with one is discarded and done again.
     private var dropGeneration = 0
@@ -258,7 +257,7 @@ public final class DurablePointBuffer: PointBuffer, @unchecked Sendable {
             // The ring is full: from here on the writer loads records from the files.
             spilled = true
         }
-        if heldPoints >= wantedPoints { condition.broadcast() }
+        waiter.pointsArrived(held: heldPoints)
     }
 
     /// Finishes the active segment and starts the next one.
@@ -316,28 +315,14 @@ public final class DurablePointBuffer: PointBuffer, @unchecked Sendable {
     // MARK: - Writer thread
 
     public func waitForPoints(atLeast points: Int, until deadline: ContinuousClock.Instant) -> Int {
-        condition.lock()
-        defer {
-            wantedPoints = .max
-            condition.unlock()
-        }
-        wantedPoints = points
-        while heldPoints < points && !waitsInterrupted {
-            let remaining = ContinuousClock.now.duration(to: deadline)
-            guard remaining > .zero else { break }
-            _ = condition.wait(until: Date().addingTimeInterval(remaining.seconds))
-        }
-        return heldPoints
+        waiter.wait(atLeast: points, until: deadline) { heldPoints }
     }
 
     /// Appends never wait for room, so there is nothing to interrupt.
     public func interruptAppends() {}
 
     public func interruptWaits() {
-        condition.lock()
-        waitsInterrupted = true
-        condition.broadcast()
-        condition.unlock()
+        waiter.interrupt()
     }
 
     public func peekBatch(

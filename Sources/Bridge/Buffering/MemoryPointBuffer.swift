@@ -8,21 +8,18 @@ import Foundation
 /// writer can sleep until a batch is ready and a blocked append can wait for room.
 ///
 /// The critical sections copy bytes and nothing else; no I/O happens under the lock.
-// All mutable state (`ring`, `peeked`, `droppedFromBatch`, `wantedPoints`, the two interrupt flags)
-// is read and written only while `condition` is locked, which is what makes the class safe to share.
+// All mutable state (`ring`, `peeked`, `droppedFromBatch`, `appendsInterrupted`) is read and written
+// only while `condition` is locked, which is what makes the class safe to share.
 public final class MemoryPointBuffer: PointBuffer, @unchecked Sendable {
-    private let condition = NSCondition()
+    private let waiter = PointWaiter()
+    private var condition: NSCondition { waiter.condition }
     private var ring: PointRing
-    /// The point count the writer is waiting for; appends signal only when it is reached, so
-    /// the MQTT thread does not wake the writer once per message.
-    private var wantedPoints = Int.max
     /// The batch `peekBatch` returned, at the front of the ring until `removeBatch`.
     private var peeked = (points: 0, bytes: 0)
     /// What `dropOldest` removed of that batch: the writer holds its own copy and still sends
     /// it, so it is not counted as dropped, and `removeBatch` removes only the rest.
     private var droppedFromBatch = (points: 0, bytes: 0)
     private var appendsInterrupted = false
-    private var waitsInterrupted = false
 
     /// A buffer holding at most `capacityBytes` bytes of encoded points.
     public init(capacityBytes: Int) {
@@ -78,23 +75,12 @@ public final class MemoryPointBuffer: PointBuffer, @unchecked Sendable {
         while !ring.append(lines: lines, lineLengths: lineLengths) {
             guard !appendsInterrupted, condition.wait(until: deadline) else { return false }
         }
-        if ring.pointCount >= wantedPoints { condition.broadcast() }
+        waiter.pointsArrived(held: ring.pointCount)
         return true
     }
 
     public func waitForPoints(atLeast points: Int, until deadline: ContinuousClock.Instant) -> Int {
-        condition.lock()
-        defer {
-            wantedPoints = .max
-            condition.unlock()
-        }
-        wantedPoints = points
-        while ring.pointCount < points && !waitsInterrupted {
-            let remaining = ContinuousClock.now.duration(to: deadline)
-            guard remaining > .zero else { break }
-            _ = condition.wait(until: Date().addingTimeInterval(remaining.seconds))
-        }
-        return ring.pointCount
+        waiter.wait(atLeast: points, until: deadline) { ring.pointCount }
     }
 
     public func interruptAppends() {
@@ -105,10 +91,7 @@ public final class MemoryPointBuffer: PointBuffer, @unchecked Sendable {
     }
 
     public func interruptWaits() {
-        condition.lock()
-        waitsInterrupted = true
-        condition.broadcast()
-        condition.unlock()
+        waiter.interrupt()
     }
 
     public func peekBatch(
