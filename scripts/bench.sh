@@ -7,7 +7,9 @@
 #       /api/v2/write; the clock stops when VictoriaMetrics has inserted every row. Run twice:
 #       with the durable buffer (fsync per read burst, the default) and with the memory buffer.
 #
-# Prints both rates, their ratio, the bridge's CPU seconds per 100k messages and its peak RSS,
+# Prints the rates and their ratios (against the subscriber, and against the publisher's pace in
+# the same leg, which varies between legs on a loaded machine), the bridge's CPU seconds per 100k
+# messages and its peak RSS,
 # then the mapping's own cost per message (decode + map + encode, Benchmarks/mapping-bench).
 # Usage: scripts/bench.sh [MESSAGES] [DEVICES] [INFLIGHT]
 #   MESSAGES is rounded to whole 5000-point batches. INFLIGHT is the broker's
@@ -63,7 +65,7 @@ bridge_leg() {
     local bridge_pid=$!
     wait_for_line "$work/bridge-$name.log" 20 "Subscribed."
     local start; start=$(now)
-    "${publish[@]}" | sed 's/^/    publisher: /'
+    "${publish[@]}" | tee "$work/publisher-$name.out" | sed 's/^/    publisher: /'
     local expected_rows=$((base_rows + messages * fields_per_message))
     local deadline=$((SECONDS + 300))
     until (($(rows) >= expected_rows)); do
@@ -91,8 +93,11 @@ for name in ("durable", "memory"):
     cpu = (int(stat[11]) + int(stat[12])) / ticks  # utime + stime (fields 14 and 15 of /proc/PID/stat)
     peak_kib = next(int(line.split()[1]) for line in open(f"{work}/bridge-{name}.status") if line.startswith("VmHWM:"))
     rates[name] = messages / (finish - start)
+    publisher_rate = float(open(f"{work}/publisher-{name}.out").read().split()[-2])
     print(f"broker -> bridge ({name} buffer) -> VictoriaMetrics: {rates[name]:,.0f} msg/s (publish start to last row inserted)")
     print(f"    ratio bridge/subscriber: {rates[name] / subscriber_rate:.2f}")
+    # The publisher's pace varies between legs on a loaded machine; this ratio is within one leg.
+    print(f"    ratio bridge/publisher in this leg: {rates[name] / publisher_rate:.2f} (publisher {publisher_rate:,.0f} msg/s)")
     print(f"    CPU: {cpu * 100000 / messages:.2f} s per 100k messages (whole process, start-up included); peak RSS {peak_kib / 1024:.1f} MiB")
 print(f"broker -> plain subscriber: {subscriber_rate:,.0f} msg/s")
 print(f"ratio durable/memory: {rates['durable'] / rates['memory']:.2f}")
