@@ -59,8 +59,11 @@ struct Run: AsyncParsableCommand {
         let logger = Logger(label: "iotflow-bridge")
 
         // Process-wide set-up before any thread starts: libmosquitto's and libcurl's global init
-        // are not thread-safe, and a closed socket must not kill the process with SIGPIPE.
+        // are not thread-safe, and a closed socket must not kill the process with SIGPIPE, nor a
+        // file-size limit (LimitFSIZE=) with SIGXFSZ: the write then fails with EFBIG, and a
+        // refused buffer write pauses intake like a full disk.
         signal(SIGPIPE, SIG_IGN)
+        signal(SIGXFSZ, SIG_IGN)
         LibraryBootstrap.initialize()
         defer { LibraryBootstrap.cleanup() }
 

@@ -46,6 +46,9 @@ private final class BridgeProcess: Sendable {
 
     func kill9() async { await current.withLock { $0 }?.kill9() }
 
+    /// The running bridge's process id.
+    var pid: Int32? { current.withLock { $0 }?.pid }
+
     /// SIGTERM; returns the exit status and how long the bridge took to exit.
     func terminate() async -> (status: Int32?, took: Duration) {
         let started = ContinuousClock.now
@@ -212,6 +215,40 @@ struct DurabilityTests {
         #expect(bridge.logText.contains("Cut off a record torn by a crash mid-write"))
         #expect(bridge.logText.contains("buffer.torn_bytes=\(tornLength)"))
         _ = await bridge.terminate()
+    }
+
+    /// A disk that refuses writes at run time, made by lowering the running bridge's file-size
+    /// limit with prlimit(1): the segment write that would cross 1 MiB fails with EFBIG, as a full
+    /// disk fails with ENOSPC. Intake pauses with the PUBACKs held, resumes by itself once the
+    /// limit is lifted, and nothing is lost.
+    @Test func aDiskThatRefusesWritesPausesIntakeUntilItTakesThemAgain() async throws {
+        let (broker, influx) = try await servers()
+        let bridge = BridgeProcess(brokerPort: broker.port, influxURL: influx.baseURL.absoluteString)
+        try await bridge.start()
+        let pid = try #require(bridge.pid)
+        // The soft limit only: lowering the hard one could not be undone without CAP_SYS_RESOURCE.
+        func limitFileSize(_ limit: String) async throws {
+            let (status, output) = try await runProgram("/usr/bin/prlimit", ["--pid", "\(pid)", "--fsize=\(limit):"])
+            try #require(status == 0, "prlimit: \(output)")
+        }
+        // The bridge's log is far below 1 MiB, so only the segment file reaches the limit.
+        try await limitFileSize("1048576")
+        let publisher = try startPublisher(port: broker.port, devices: 50, count: 20_000, rate: 0)
+        try await requireAllAcknowledged(publisher, count: 20_000)
+        try await eventually("intake paused on the refused write") {
+            bridge.logText.contains("Cannot write the durable buffer: intake paused, PUBACKs held")
+        }
+        try await Task.sleep(for: .seconds(1))
+        let landedWhileRefused = try await landed(influx).distinct
+        #expect(landedWhileRefused < 20_000)
+
+        try await limitFileSize("unlimited")
+        try await eventually("intake resumed") {
+            bridge.logText.contains("The durable buffer takes writes again: intake resumed.")
+        }
+        try await waitUntilLanded(influx, 20_000)
+        #expect(try await landed(influx) == (20_000, 20_000))
+        #expect(await bridge.terminate().status == 0)
     }
 
     /// MQTT 5 brokers end a session at disconnect unless CONNECT carries a session expiry
