@@ -298,6 +298,9 @@ struct DurabilityTests {
         // The drain (2 s) plus at most one request in flight (5 s timeout) and the intake's stop.
         #expect(stopped.took < .seconds(8), "took \(stopped.took)")
         #expect(bridge.logText.contains("the rest stay in the durable buffer"))
+        // A clean DISCONNECT after the last PUBACKs: a reset connection would lose them in the broker.
+        let clientID = try #require(bridge.environment["MQTT_CLIENT_ID"])
+        #expect(broker.logText().contains("Received DISCONNECT from \(clientID)"))
         let acceptedBefore = sequenceNumbers(accepted.lines)
         let beforeRestart = Set(acceptedBefore)
 
