@@ -5,12 +5,13 @@
 #       that only counts, receives N QoS 1 messages while `iotflow-sim publish` sends them;
 #   (b) the bridge: the same load, mapped, buffered and written to VictoriaMetrics through
 #       /api/v2/write; the clock stops when VictoriaMetrics has inserted every row. Run twice:
-#       with the durable buffer (fsync per read burst, the default) and with the memory buffer.
+#       with the durable buffer (fsync per read burst, the default) and with the memory buffer;
+#   (c) the same three consumers draining a backlog the broker queued while they were away, so
+#       the publisher's pace (which varies between legs on a loaded machine) is not in the figure.
 #
-# Prints the rates and their ratios (against the subscriber, and against the publisher's pace in
-# the same leg, which varies between legs on a loaded machine), the bridge's CPU seconds per 100k
-# messages and its peak RSS,
-# then the mapping's own cost per message (decode + map + encode, Benchmarks/mapping-bench).
+# Prints the rates and their ratios (against the subscriber; for (b) also against the publisher's
+# pace in the same leg), the bridge's CPU seconds per 100k messages and its peak RSS, then the
+# mapping's own cost per message (decode + map + encode, Benchmarks/mapping-bench).
 # Usage: scripts/bench.sh [MESSAGES] [DEVICES] [INFLIGHT]
 #   MESSAGES is rounded to whole 5000-point batches. INFLIGHT is the broker's
 #   max_inflight_messages (default 20, mosquitto's own): the QoS 1 messages it sends a client
@@ -53,35 +54,75 @@ rows() {
         awk '/^vm_rows_inserted_total\{type="influx"\}/ {print $2; found=1} END {if (!found) print 0}'
 }
 
+# Starts the bridge as $1 (client id, buffer directory and log $2) with the environment that
+# follows, waits until it has subscribed, and sets bridge_pid.
+start_bridge() {
+    local name=$1 log=$2; shift 2
+    env "$@" MQTT_PORT=$mqtt_port MQTT_CLIENT_ID="iotflow-bench-$name" INFLUXDB_API=v2 \
+        INFLUXDB_URL="http://127.0.0.1:$vm_port" INFLUXDB_BATCH_SIZE=$batch INFLUXDB_FLUSH_INTERVAL=1000 \
+        LOGGING_SUMMARY_INTERVAL=1h DEAD_LETTERS_PATH="$work/dead-letters.jsonl" BUFFER_PATH="$work/buffer-$name" \
+        "$bin/iotflow-bridge" run >"$log" 2>&1 &
+    bridge_pid=$!
+    wait_for_line "$log" 20 "Subscribed."
+}
+
+stop_bridge() {
+    kill -TERM "$bridge_pid"
+    wait "$bridge_pid" || true
+}
+
+# Waits until VictoriaMetrics holds $1 rows (bridge log $2 shown if it never does).
+wait_for_rows() {
+    local deadline=$((SECONDS + 300))
+    until (($(rows) >= $1)); do
+        ((SECONDS < deadline)) || { echo "VictoriaMetrics did not receive every row" >&2; tail "$2" >&2; exit 1; }
+        sleep 0.05
+    done
+}
+
 # One bridge leg: the same load through the bridge with the given buffer settings.
 bridge_leg() {
     local name=$1; shift
     echo "==> (b) iotflow-bridge to VictoriaMetrics, same load, $name buffer"
-    local base_rows; base_rows=$(rows)
-    env "$@" MQTT_PORT=$mqtt_port MQTT_CLIENT_ID="iotflow-bench-$name" INFLUXDB_API=v2 \
-        INFLUXDB_URL="http://127.0.0.1:$vm_port" INFLUXDB_BATCH_SIZE=$batch INFLUXDB_FLUSH_INTERVAL=1000 \
-        LOGGING_SUMMARY_INTERVAL=1h DEAD_LETTERS_PATH="$work/dead-letters.jsonl" BUFFER_PATH="$work/buffer-$name" \
-        "$bin/iotflow-bridge" run >"$work/bridge-$name.log" 2>&1 &
-    local bridge_pid=$!
-    wait_for_line "$work/bridge-$name.log" 20 "Subscribed."
+    local expected_rows=$(($(rows) + messages * fields_per_message))
+    start_bridge "$name" "$work/bridge-$name.log" "$@"
     local start; start=$(now)
     "${publish[@]}" | tee "$work/publisher-$name.out" | sed 's/^/    publisher: /'
-    local expected_rows=$((base_rows + messages * fields_per_message))
-    local deadline=$((SECONDS + 300))
-    until (($(rows) >= expected_rows)); do
-        ((SECONDS < deadline)) || { echo "VictoriaMetrics did not receive every row" >&2; tail "$work/bridge-$name.log" >&2; exit 1; }
-        sleep 0.05
-    done
+    wait_for_rows "$expected_rows" "$work/bridge-$name.log"
     local finish; finish=$(now)
     # CPU time and peak RSS from the kernel's own accounting, read before the bridge exits.
     cp "/proc/$bridge_pid/stat" "$work/bridge-$name.stat"
     cp "/proc/$bridge_pid/status" "$work/bridge-$name.status"
-    kill -TERM "$bridge_pid"
-    wait "$bridge_pid" || true
+    stop_bridge
     echo "$start $finish" >"$work/bridge-$name.times"
 }
 bridge_leg durable BUFFER_DURABLE=true BUFFER_FSYNC=burst
 bridge_leg memory BUFFER_DURABLE=false
+
+# (c) The consumer's own ceiling, without the publisher's pace in it: the broker queues the load
+# for a consumer that is away (persistent session), and the clock runs while it drains.
+echo "==> (c) backlog drain: $messages messages queued for a consumer that was away"
+drain_subscriber=("$bin/iotflow-sim" count --port "$mqtt_port" --client-id iotflow-bench-drain --keep-session --timeout 600)
+"${drain_subscriber[@]}" --expect 0 >/dev/null
+"${publish[@]}" >/dev/null
+"${drain_subscriber[@]}" --expect "$messages" >"$work/drain-count.out"
+sed 's/^/    plain subscriber: /' "$work/drain-count.out" | grep received
+drain_leg() {
+    local name=$1; shift
+    start_bridge "drain-$name" "$work/drain-$name-1.log" "$@"
+    stop_bridge
+    "${publish[@]}" >/dev/null
+    local expected_rows=$(($(rows) + messages * fields_per_message))
+    local start; start=$(now)
+    start_bridge "drain-$name" "$work/drain-$name-2.log" "$@"
+    wait_for_rows "$expected_rows" "$work/drain-$name-2.log"
+    local finish; finish=$(now)
+    stop_bridge
+    echo "$start $finish" >"$work/drain-$name.times"
+    echo "    bridge, $name buffer: drained in $(awk '{printf "%.3f", $2 - $1}' "$work/drain-$name.times")s (start-up to last row inserted)"
+}
+drain_leg durable BUFFER_DURABLE=true BUFFER_FSYNC=burst
+drain_leg memory BUFFER_DURABLE=false
 
 python3 - "$messages" "$subscriber_rate" "$work" "$(getconf CLK_TCK)" <<'PY'
 import sys
@@ -101,6 +142,14 @@ for name in ("durable", "memory"):
     print(f"    CPU: {cpu * 100000 / messages:.2f} s per 100k messages (whole process, start-up included); peak RSS {peak_kib / 1024:.1f} MiB")
 print(f"broker -> plain subscriber: {subscriber_rate:,.0f} msg/s")
 print(f"ratio durable/memory: {rates['durable'] / rates['memory']:.2f}")
+drain_subscriber = float(open(f"{work}/drain-count.out").read().split()[-2])
+drains = {}
+for name in ("durable", "memory"):
+    start, finish = map(float, open(f"{work}/drain-{name}.times").read().split())
+    drains[name] = messages / (finish - start)
+    print(f"backlog drain, bridge ({name} buffer): {drains[name]:,.0f} msg/s, ratio bridge/subscriber {drains[name] / drain_subscriber:.2f}")
+print(f"backlog drain, plain subscriber: {drain_subscriber:,.0f} msg/s")
+print(f"backlog drain ratio durable/memory: {drains['durable'] / drains['memory']:.2f}")
 PY
 
 echo "==> mapping cost per message (1,000,000 messages, best of 3)"

@@ -21,8 +21,8 @@ final class BrokerConnection {
 
     private var endpoint: String { "\(options.host):\(options.port)" }
 
-    /// Creates the client (clean session); `callbacks.onConnect` and `onDisconnect` are replaced.
-    init(options: ConnectionOptions, callbacks: MosquittoCallbacks) throws(SimulatorError) {
+    /// Creates the client; `callbacks.onConnect` and `onDisconnect` are replaced.
+    init(options: ConnectionOptions, cleanSession: Bool = true, callbacks: MosquittoCallbacks) throws(SimulatorError) {
         let status = Status()
         var callbacks = callbacks
         callbacks.onConnect = { code, _ in status.connackCode = code }
@@ -30,7 +30,7 @@ final class BrokerConnection {
         do {
             client = try MosquittoClient(
                 clientID: options.resolvedClientID,
-                cleanSession: true,
+                cleanSession: cleanSession,
                 threaded: false,
                 callbacks: callbacks
             )

@@ -31,8 +31,10 @@ struct DeliveryCounter {
     }
 
     let filter: String
-    /// Messages to wait for, at least 1.
+    /// Messages to wait for; 0 returns once subscribed.
     let expected: Int
+    /// False keeps the broker session (and what it queues) after the run.
+    let cleanSession: Bool
 
     /// Counts until `expected` messages arrive or `deadline` passes; `onReady` runs once the SUBACK is in.
     func run(
@@ -44,7 +46,7 @@ struct DeliveryCounter {
         var callbacks = MosquittoCallbacks()
         callbacks.onSubscribe = { _, granted in tally.grantedQoS = granted }
         callbacks.onMessage = { _ in tally.record() }
-        let connection = try BrokerConnection(options: options, callbacks: callbacks)
+        let connection = try BrokerConnection(options: options, cleanSession: cleanSession, callbacks: callbacks)
         try connection.open(until: deadline)
         defer { connection.close() }
 
