@@ -101,8 +101,9 @@ import Testing
 
     private func front(_ ring: PointRing, maxPoints: Int, maxBytes: Int) -> String {
         var output: [UInt8] = []
-        let batch = ring.frontBatch(maxPoints: maxPoints, maxBytes: maxBytes)
-        ring.copyFront(bytes: batch.bytes, into: &output)
+        var lengths: [Int] = []
+        let batch = ring.copyFrontBatch(maxPoints: maxPoints, maxBytes: maxBytes, into: &output, lineLengths: &lengths)
+        #expect(lengths.count == batch.points && lengths.reduce(0, +) == batch.bytes && output.count == batch.bytes)
         return String(decoding: output, as: UTF8.self)
     }
 

@@ -339,10 +339,7 @@ public final class DurablePointBuffer: PointBuffer, @unchecked Sendable {
         if refill { loadFromFiles() }
         condition.lock()
         defer { condition.unlock() }
-        let batch = ring.frontBatch(maxPoints: maxPoints, maxBytes: maxBytes)
-        ring.copyFront(bytes: batch.bytes, into: &body)
-        ring.copyFrontLineLengths(points: batch.points, into: &lineLengths)
-        return batch
+        return ring.copyFrontBatch(maxPoints: maxPoints, maxBytes: maxBytes, into: &body, lineLengths: &lineLengths)
     }
 
     public func removeBatch(points: Int, bytes: Int) {

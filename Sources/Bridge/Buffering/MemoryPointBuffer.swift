@@ -104,9 +104,12 @@ public final class MemoryPointBuffer: PointBuffer, @unchecked Sendable {
     {
         condition.lock()
         defer { condition.unlock() }
-        let batch = ring.frontBatch(maxPoints: maxPoints, maxBytes: maxBytes)
-        ring.copyFront(bytes: batch.bytes, into: &body)
-        ring.copyFrontLineLengths(points: batch.points, into: &lineLengths)
+        let batch = ring.copyFrontBatch(
+            maxPoints: maxPoints,
+            maxBytes: maxBytes,
+            into: &body,
+            lineLengths: &lineLengths
+        )
         peeked = batch
         droppedFromBatch = (0, 0)
         return batch

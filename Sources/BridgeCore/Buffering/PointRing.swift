@@ -54,14 +54,18 @@ public struct PointRing: Sendable {
         return (points, total)
     }
 
-    /// Copies the first `byteCount` bytes (whole points, from `frontBatch`) to the end of `output`.
-    public func copyFront(bytes byteCount: Int, into output: inout [UInt8]) {
-        bytes.copyFront(byteCount, into: &output)
-    }
-
-    /// Appends the lengths of the first `points` points to `lengths`.
-    public func copyFrontLineLengths(points: Int, into lengths: inout [Int]) {
-        for index in 0..<points { lengths.append(Int(lineLengths[index])) }
+    /// Copies the next batch (`frontBatch`) to the end of `output` and each of its points'
+    /// lengths to `lengths`, leaving it in the ring, and returns it.
+    public func copyFrontBatch(
+        maxPoints: Int,
+        maxBytes: Int,
+        into output: inout [UInt8],
+        lineLengths lengths: inout [Int]
+    ) -> (points: Int, bytes: Int) {
+        let batch = frontBatch(maxPoints: maxPoints, maxBytes: maxBytes)
+        bytes.copyFront(batch.bytes, into: &output)
+        for index in 0..<batch.points { lengths.append(Int(lineLengths[index])) }
+        return batch
     }
 
     /// Removes the first `points` points, which span `byteCount` bytes.
