@@ -98,16 +98,6 @@ private func requireAllAcknowledged(_ publisher: ManagedProcess, count: Int) asy
 struct DurabilityTests {
     private let database = "iotflow"
 
-    private func servers(brokerPersistence: Bool = false) async throws -> (MosquittoBroker, InfluxDB1Server) {
-        try Integration.requireServers()
-        let broker = try MosquittoBroker()
-        try await broker.start(persistence: brokerPersistence)
-        let influx = try InfluxDB1Server()
-        try await influx.start()
-        try await influx.createDatabase(database)
-        return (broker, influx)
-    }
-
     /// Distinct `seq` values and stored points in `environment`.
     private func landed(_ influx: InfluxDB1Server) async throws -> (distinct: Int, points: Int) {
         let distinct = try await influx.query("SELECT COUNT(DISTINCT(seq)) FROM environment", database: database)
@@ -126,7 +116,7 @@ struct DurabilityTests {
     }
 
     @Test func killNineThreeTimesDuringFiftyThousandMessagesLosesNothing() async throws {
-        let (broker, influx) = try await servers()
+        let (broker, influx) = try await startBrokerAndInfluxDB(database: database)
         let bridge = BridgeProcess(brokerPort: broker.port, influxURL: influx.baseURL.absoluteString)
         try await bridge.start()
 
@@ -148,7 +138,7 @@ struct DurabilityTests {
     }
 
     @Test func aBrokerRestartWithPersistenceLosesNothingTheBridgeHadNotTaken() async throws {
-        let (broker, influx) = try await servers(brokerPersistence: true)
+        let (broker, influx) = try await startBrokerAndInfluxDB(database: database, brokerPersistence: true)
         // A 1 MiB disk budget and InfluxDB away: the bridge fills its buffer and stops reading,
         // so the broker holds the rest of the backlog when it restarts.
         let bridge = BridgeProcess(
@@ -178,7 +168,7 @@ struct DurabilityTests {
     }
 
     @Test func aTornLastRecordIsSkippedAndNothingAcknowledgedIsLost() async throws {
-        let (broker, influx) = try await servers()
+        let (broker, influx) = try await startBrokerAndInfluxDB(database: database)
         await influx.stop()
         let bridge = BridgeProcess(
             brokerPort: broker.port,
@@ -222,7 +212,7 @@ struct DurabilityTests {
     /// disk fails with ENOSPC. Intake pauses with the PUBACKs held, resumes by itself once the
     /// limit is lifted, and nothing is lost.
     @Test func aDiskThatRefusesWritesPausesIntakeUntilItTakesThemAgain() async throws {
-        let (broker, influx) = try await servers()
+        let (broker, influx) = try await startBrokerAndInfluxDB(database: database)
         let bridge = BridgeProcess(brokerPort: broker.port, influxURL: influx.baseURL.absoluteString)
         try await bridge.start()
         let pid = try #require(bridge.pid)
@@ -255,7 +245,7 @@ struct DurabilityTests {
     /// (REFERENCE.md §D.4): without the bridge's `never`, mosquitto would drop what was published
     /// while the bridge was stopped.
     @Test func mqtt5KeepsTheSessionAndItsQueueWhileTheBridgeIsStopped() async throws {
-        let (broker, influx) = try await servers()
+        let (broker, influx) = try await startBrokerAndInfluxDB(database: database)
         let bridge = BridgeProcess(
             brokerPort: broker.port,
             influxURL: influx.baseURL.absoluteString,

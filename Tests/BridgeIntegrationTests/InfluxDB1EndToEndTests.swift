@@ -13,22 +13,12 @@ import Testing
 struct InfluxDB1EndToEndTests {
     private let database = "iotflow"
 
-    private func servers() async throws -> (MosquittoBroker, InfluxDB1Server) {
-        try Integration.requireServers()
-        let broker = try MosquittoBroker()
-        try await broker.start()
-        let influx = try InfluxDB1Server()
-        try await influx.start()
-        try await influx.createDatabase(database)
-        return (broker, influx)
-    }
-
     private func v1(_ influx: InfluxDB1Server) -> InfluxConfiguration {
         InfluxConfiguration(api: .v1, url: influx.baseURL.absoluteString, database: database)
     }
 
     @Test func twentyThousandMessagesFromTwoHundredDevicesAllLandAsFloats() async throws {
-        let (broker, influx) = try await servers()
+        let (broker, influx) = try await startBrokerAndInfluxDB(database: database)
         let bridge = try await BridgeUnderTest(testConfiguration(brokerPort: broker.port, influx: v1(influx)))
 
         try await publish(port: broker.port, devices: 200, count: 20_000)
@@ -63,7 +53,7 @@ struct InfluxDB1EndToEndTests {
 
     /// With the durable buffer (the default): the backlog waits on disk and drains afterwards.
     @Test func influxDBStoppedForSixtySecondsLosesNothing() async throws {
-        let (broker, influx) = try await servers()
+        let (broker, influx) = try await startBrokerAndInfluxDB(database: database)
         let bridge = try await BridgeUnderTest(testConfiguration(brokerPort: broker.port, influx: v1(influx)))
 
         // 15,000 messages over ~75 s, so the outage falls in the middle of the run.

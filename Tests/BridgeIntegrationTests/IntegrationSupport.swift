@@ -60,6 +60,21 @@ extension Trait where Self == ConditionTrait {
     }
 }
 
+/// A started mosquitto (with `persistence` as given) and a started InfluxDB 1.6.7 holding an
+/// empty `database`; fails the test when the servers are not installed.
+func startBrokerAndInfluxDB(
+    database: String,
+    brokerPersistence: Bool = false
+) async throws -> (MosquittoBroker, InfluxDB1Server) {
+    try Integration.requireServers()
+    let broker = try MosquittoBroker()
+    try await broker.start(persistence: brokerPersistence)
+    let influx = try InfluxDB1Server()
+    try await influx.start()
+    try await influx.createDatabase(database)
+    return (broker, influx)
+}
+
 /// Runs a program to completion (bounded by `timeout`) and returns its exit status and output.
 func runProgram(
     _ executable: String,

@@ -11,16 +11,6 @@ import Testing
 struct MappingEndToEndTests {
     private let database = "iotflow"
 
-    private func servers() async throws -> (MosquittoBroker, InfluxDB1Server) {
-        try Integration.requireServers()
-        let broker = try MosquittoBroker()
-        try await broker.start()
-        let influx = try InfluxDB1Server()
-        try await influx.start()
-        try await influx.createDatabase(database)
-        return (broker, influx)
-    }
-
     private func configuration(_ broker: MosquittoBroker, _ influx: InfluxDB1Server) -> BridgeConfiguration {
         testConfiguration(
             brokerPort: broker.port,
@@ -34,7 +24,7 @@ struct MappingEndToEndTests {
     }
 
     @Test func numericReadingsLandAsFloatsAndTheRestIsDeadLetteredWithoutA400() async throws {
-        let (broker, influx) = try await servers()
+        let (broker, influx) = try await startBrokerAndInfluxDB(database: database)
         let configuration = configuration(broker, influx)
         let bridge = try await BridgeUnderTest(configuration)
         let topic = "iotflow/devices/dev-mixed/telemetry/power"
@@ -67,7 +57,7 @@ struct MappingEndToEndTests {
     }
 
     @Test func aBurstOfAHundredBufferedReadingsLandsAtTheirOwnTimes() async throws {
-        let (broker, influx) = try await servers()
+        let (broker, influx) = try await startBrokerAndInfluxDB(database: database)
         let bridge = try await BridgeUnderTest(configuration(broker, influx))
 
         // An ESP32 back online flushes 100 readings taken one second apart, the last a minute ago.

@@ -89,16 +89,7 @@ extension PointMapper {
             skipped += 1
             return
         }
-        guard key.utf8.count <= maxKeyBytes else {
-            refusals.append(
-                MappingRefusal(
-                    .keyTooLong,
-                    field: String(decoding: key.utf8.prefix(maxKeyBytes), as: UTF8.self),
-                    element: element
-                )
-            )
-            return
-        }
+        guard acceptsKeyLength(key, element: element) else { return }
         switch value {
         case .number(let number):
             addNumber(number, key: key, element: element)
@@ -137,6 +128,19 @@ extension PointMapper {
         fields.append(PendingField(key: key, value: .number(number)))
     }
 
+    /// Whether `key` is within `max_key_bytes`; refuses it (named by its first bytes) when not.
+    private mutating func acceptsKeyLength(_ key: String, element: Int?) -> Bool {
+        guard key.utf8.count > maxKeyBytes else { return true }
+        refusals.append(
+            MappingRefusal(
+                .keyTooLong,
+                field: String(decoding: key.utf8.prefix(maxKeyBytes), as: UTF8.self),
+                element: element
+            )
+        )
+        return false
+    }
+
     /// Adds a tag from the payload (`metadata`, `type`, strings under `string_policy: tag`).
     private mutating func addTag(key rawKey: String, _ value: JSONValue, element: Int?) {
         let key = LineProtocolWriter.sanitizedFieldKey(rawKey)
@@ -154,16 +158,7 @@ extension PointMapper {
             skipped += 1
             return
         }
-        guard key.utf8.count <= maxKeyBytes else {
-            refusals.append(
-                MappingRefusal(
-                    .keyTooLong,
-                    field: String(decoding: key.utf8.prefix(maxKeyBytes), as: UTF8.self),
-                    element: element
-                )
-            )
-            return
-        }
+        guard acceptsKeyLength(key, element: element) else { return }
         guard text.utf8.count <= maxStringBytes else {
             refusals.append(MappingRefusal(.stringTooLong, field: key, element: element))
             return
