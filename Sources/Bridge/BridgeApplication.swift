@@ -49,7 +49,7 @@ public final class BridgeApplication: Sendable {
             configuration: configuration,
             buffer: buffer,
             counters: counters,
-            deadLetters: deadLetters,
+            refusedMessages: .refusedMessages(configuration.deadLetters, logger: logger),
             logger: logger
         )
         influxSettings = InfluxSettings(configuration.influxdb)
@@ -64,6 +64,9 @@ public final class BridgeApplication: Sendable {
             deadLetters: deadLetters,
             logger: logger
         )
+        for warning in configuration.warnings {
+            logger.warning("Configuration weakens a guarantee.", metadata: ["key": "\(warning.key)", "warning": "\(warning.message)"])
+        }
         summary = SummaryService(
             interval: configuration.logging.summaryInterval,
             buffer: buffer,

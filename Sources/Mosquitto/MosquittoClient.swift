@@ -157,11 +157,38 @@ public final class MosquittoClient {
         try check(mosquitto_disconnect(handle), in: "mosquitto_disconnect")
     }
 
-    /// Subscribes to one topic filter; the SUBACK arrives through `onSubscribe`.
+    /// Which retained messages an MQTT 5 subscription asks the broker for (Retain Handling,
+    /// MQTT 5 §3.8.3.1); MQTT 3.1.1 has no such option and always gets them.
+    public enum RetainHandling: Sendable {
+        /// Every subscribe, as in MQTT 3.1.1.
+        case always
+        /// Only when the subscription did not exist yet (a persistent session keeps it).
+        case newSubscriptionOnly
+        /// Never.
+        case never
+    }
+
+    /// Subscribes to one topic filter; the SUBACK arrives through `onSubscribe`. `retained`
+    /// applies to MQTT 5 clients only.
     @discardableResult
-    public func subscribe(_ filter: String, qos: Int) throws(MosquittoError) -> CInt {
+    public func subscribe(_ filter: String, qos: Int, retained: RetainHandling = .always) throws(MosquittoError)
+        -> CInt
+    {
         var messageID: CInt = 0
-        try check(mosquitto_subscribe(handle, &messageID, filter, CInt(qos)), in: "mosquitto_subscribe")
+        guard mqtt5 else {
+            try check(mosquitto_subscribe(handle, &messageID, filter, CInt(qos)), in: "mosquitto_subscribe")
+            return messageID
+        }
+        let options: CInt
+        switch retained {
+        case .always: options = CInt(MQTT_SUB_OPT_SEND_RETAIN_ALWAYS.rawValue)
+        case .newSubscriptionOnly: options = CInt(MQTT_SUB_OPT_SEND_RETAIN_NEW.rawValue)
+        case .never: options = CInt(MQTT_SUB_OPT_SEND_RETAIN_NEVER.rawValue)
+        }
+        try check(
+            mosquitto_subscribe_v5(handle, &messageID, filter, CInt(qos), options, nil),
+            in: "mosquitto_subscribe_v5"
+        )
         return messageID
     }
 

@@ -83,7 +83,10 @@ struct CheckConfig: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            _ = try await options.load()
+            let configuration = try await options.load()
+            for warning in configuration.warnings {
+                FileHandle.standardError.write(Data("warning: \(warning.key) \(warning.message)\n".utf8))
+            }
             print("configuration OK")
         } catch {
             Self.report(error)

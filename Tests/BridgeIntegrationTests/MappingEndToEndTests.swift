@@ -19,7 +19,7 @@ struct MappingEndToEndTests {
     }
 
     private func deadLetters(_ configuration: BridgeConfiguration) throws -> [DeadLetter] {
-        let text = (try? String(contentsOfFile: configuration.deadLetters.path, encoding: .utf8)) ?? ""
+        let text = (try? String(contentsOfFile: configuration.deadLetters.resolvedRefusedPath, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").compactMap { DeadLetter(jsonLine: String($0)) }
     }
 
@@ -43,7 +43,7 @@ struct MappingEndToEndTests {
         #expect(try await influx.fieldTypes(measurement: "power", database: database) == ["watts": "float"])
         let refused = try deadLetters(configuration)
         #expect(refused.count == 2, "\(refused)")
-        #expect(refused.allSatisfy { $0.reason == "type_conflict" && $0.field == "watts" && $0.topic == topic })
+        #expect(refused.allSatisfy { $0.reason == "type_conflict" && $0.refused.map(\.field) == ["watts"] && $0.topic == topic })
         #expect(refused.allSatisfy { $0.device == "dev-mixed" })
         #expect(
             refused.compactMap { $0.payload.map { String(decoding: $0, as: UTF8.self) } } == [

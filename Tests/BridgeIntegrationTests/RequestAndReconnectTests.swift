@@ -121,7 +121,7 @@ struct RequestAndReconnectTests {
         #expect(
             bridge.counters.messagesRefused[.malformedJSON] == 1 && bridge.counters.messagesRefused[.invalidUTF8] == 1
         )
-        let letters = try String(contentsOfFile: configuration.deadLetters.path, encoding: .utf8)
+        let letters = try String(contentsOfFile: configuration.deadLetters.resolvedRefusedPath, encoding: .utf8)
             .split(separator: "\n").compactMap { DeadLetter(jsonLine: String($0)) }
         #expect(letters.map(\.reason) == ["malformed_json", "invalid_utf8"])
         #expect(letters.allSatisfy { $0.topic == topic })

@@ -161,6 +161,7 @@ extension MQTTConfiguration {
             cleanSession: source.bool("mqtt.clean_session", default: defaults.cleanSession),
             protocolVersion: source.choice("mqtt.protocol", default: defaults.protocolVersion),
             sessionExpiry: source.durationOrNever("mqtt.session_expiry", default: defaults.sessionExpiry),
+            retained: source.choice("mqtt.retained", default: defaults.retained),
             topics: source.stringList("mqtt.topics", default: defaults.topics),
             reconnectMin: source.duration("mqtt.reconnect_min", default: defaults.reconnectMin),
             reconnectMax: source.duration("mqtt.reconnect_max", default: defaults.reconnectMax)
@@ -189,7 +190,9 @@ extension MappingConfiguration {
             maxDepth: source.int("mapping.max_depth", default: defaults.maxDepth),
             maxKeyBytes: source.int("mapping.max_key_bytes", default: defaults.maxKeyBytes),
             maxStringBytes: source.int("mapping.max_string_bytes", default: defaults.maxStringBytes),
-            maxFieldTypes: source.int("mapping.max_field_types", default: defaults.maxFieldTypes)
+            maxFieldTypes: source.int("mapping.max_field_types", default: defaults.maxFieldTypes),
+            maxPointsPerMessage: source.int("mapping.max_points_per_message", default: defaults.maxPointsPerMessage),
+            maxEncodedBytes: source.int("mapping.max_encoded_bytes", default: defaults.maxEncodedBytes)
         )
         // Read here, not in validate(): the file is part of what check-config and a reload must accept.
         if let path = configuration.deviceRegistry {
@@ -256,7 +259,10 @@ extension DeadLetterConfiguration {
         return Self(
             path: source.string("dead_letters.path", default: defaults.path),
             maxBytes: source.int("dead_letters.max_bytes", default: defaults.maxBytes),
-            maxFiles: source.int("dead_letters.max_files", default: defaults.maxFiles)
+            maxFiles: source.int("dead_letters.max_files", default: defaults.maxFiles),
+            refusedPath: source.string("dead_letters.refused_path", default: defaults.refusedPath),
+            refusedMaxBytes: source.int("dead_letters.refused_max_bytes", default: defaults.refusedMaxBytes),
+            refusedMaxFiles: source.int("dead_letters.refused_max_files", default: defaults.refusedMaxFiles)
         )
     }
 }

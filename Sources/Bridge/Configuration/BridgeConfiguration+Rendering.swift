@@ -31,6 +31,7 @@ extension BridgeConfiguration {
                 ("qos", "\(mqtt.qos)"), ("clean_session", "\(mqtt.cleanSession)"),
                 ("protocol", quoted(mqtt.protocolVersion.rawValue)),
                 ("session_expiry", mqtt.protocolVersion == .v5 ? mqtt.sessionExpiry.map(duration) ?? "never" : nil),
+                ("retained", mqtt.retained.rawValue),
                 ("topics", list(mqtt.topics)),
                 ("reconnect_min", duration(mqtt.reconnectMin)), ("reconnect_max", duration(mqtt.reconnectMax)),
             ]
@@ -46,6 +47,8 @@ extension BridgeConfiguration {
                 ("max_payload_bytes", "\(mapping.maxPayloadBytes)"), ("max_fields", "\(mapping.maxFields)"),
                 ("max_depth", "\(mapping.maxDepth)"), ("max_key_bytes", "\(mapping.maxKeyBytes)"),
                 ("max_string_bytes", "\(mapping.maxStringBytes)"), ("max_field_types", "\(mapping.maxFieldTypes)"),
+                ("max_points_per_message", "\(mapping.maxPointsPerMessage)"),
+                ("max_encoded_bytes", "\(mapping.maxEncodedBytes)"),
             ]
         )
         section(
@@ -75,7 +78,9 @@ extension BridgeConfiguration {
             "dead_letters",
             [
                 ("path", quoted(deadLetters.path)), ("max_bytes", "\(deadLetters.maxBytes)"),
-                ("max_files", "\(deadLetters.maxFiles)"),
+                ("max_files", "\(deadLetters.maxFiles)"), ("refused_path", quoted(deadLetters.refusedPath)),
+                ("refused_max_bytes", "\(deadLetters.refusedMaxBytes)"),
+                ("refused_max_files", "\(deadLetters.refusedMaxFiles)"),
             ]
         )
         section(

@@ -7,71 +7,130 @@ import Glibc
 public import Logging
 import Synchronization
 
-/// Appends `DeadLetter` records to `dead_letters.path` as JSON lines, rotating the file at
-/// `dead_letters.max_bytes` (`path` → `path.1` → … → `path.<max_files>`, the oldest deleted).
+/// Appends `DeadLetter` records to one JSON-lines file, rotating it so that it never passes
+/// `maxBytes` (`path` → `path.1` → … → `path.<maxFiles>`, the oldest deleted): the file is
+/// rotated before any record that would take it past the limit, so the bound holds per append.
 ///
-/// Safe from any thread (one lock around the file). A file that cannot be written never stops
-/// the bridge: the records are logged instead (at `error`, rate-limited) and counted.
+/// The bridge keeps two: rejected lines (`dead_letters.path`) and refused messages
+/// (`dead_letters.refused_path`), so junk from devices never rotates away what InfluxDB rejected.
+///
+/// Safe from any thread (one lock around the file). A write that fails is reported to the caller
+/// (`append` returns how many records are in the file) and logged at `error`, rate-limited, with
+/// the path; it never stops the bridge.
 public final class DeadLetterFile: Sendable {
     private struct State {
         var descriptor: CInt = -1
         var size = 0
         var failureLog = LogRateLimiter(burst: 5, window: .seconds(60))
+        var failing = false
     }
 
-    private let configuration: DeadLetterConfiguration
+    /// The file's path.
+    public let path: String
+    private let maxBytes: Int
+    private let maxFiles: Int
     private let logger: Logger
     private let state = Mutex(State())
 
-    /// A writer for `configuration`; the file is opened on first use.
-    public init(configuration: DeadLetterConfiguration, logger: Logger) {
-        self.configuration = configuration
+    /// A writer for `path`, rotated at `maxBytes` keeping `maxFiles` old files; opened on first use.
+    public init(path: String, maxBytes: Int, maxFiles: Int, logger: Logger) {
+        self.path = path
+        self.maxBytes = maxBytes
+        self.maxFiles = maxFiles
         self.logger = logger
+    }
+
+    /// The file of lines InfluxDB rejected (`dead_letters.path`).
+    public convenience init(configuration: DeadLetterConfiguration, logger: Logger) {
+        self.init(
+            path: configuration.path,
+            maxBytes: configuration.maxBytes,
+            maxFiles: configuration.maxFiles,
+            logger: logger
+        )
+    }
+
+    /// The file of messages the mapping refused (`dead_letters.refused_path`).
+    public static func refusedMessages(_ configuration: DeadLetterConfiguration, logger: Logger) -> DeadLetterFile {
+        DeadLetterFile(
+            path: configuration.resolvedRefusedPath,
+            maxBytes: configuration.refusedMaxBytes,
+            maxFiles: configuration.refusedMaxFiles,
+            logger: logger
+        )
     }
 
     deinit {
         state.withLock { if $0.descriptor >= 0 { close($0.descriptor) } }
     }
 
-    /// Appends the records; returns how many were written to the file.
+    /// Appends the records, in order; returns how many were written to the file (the first ones;
+    /// fewer than given when a write failed, which is logged).
     @discardableResult
     public func append(_ letters: [DeadLetter]) -> Int {
         guard !letters.isEmpty else { return 0 }
-        let text = letters.map(\.jsonLine).joined()
         return state.withLock { state in
+            var written = 0
             do {
-                try rotateIfNeeded(&state, adding: text.utf8.count)
                 try openIfNeeded(&state)
-                try writeAll(text, to: state.descriptor)
-                state.size += text.utf8.count
-                return letters.count
+                // Records that fit together go in one write; rotation comes between records.
+                var chunk: [UInt8] = []
+                var chunkRecords = 0
+                for letter in letters {
+                    let record = Array(letter.jsonLine.utf8)
+                    let held = state.size + chunk.count
+                    if held > 0 && held + record.count > maxBytes {
+                        try flush(&chunk, state: &state)
+                        written += chunkRecords
+                        chunkRecords = 0
+                        try rotate(&state)
+                    }
+                    chunk += record
+                    chunkRecords += 1
+                }
+                try flush(&chunk, state: &state)
+                written += chunkRecords
+                if state.failing {
+                    state.failing = false
+                    logger.notice("The dead-letter file takes writes again.", metadata: ["dead_letters.path": "\(path)"])
+                }
+                return written
             } catch {
                 if state.descriptor >= 0 {
                     close(state.descriptor)
                     state.descriptor = -1
                 }
                 let (admitted, suppressed) = state.failureLog.admit(at: .now)
-                if admitted {
+                if admitted || !state.failing {
                     logger.error(
-                        "Cannot write the dead-letter file; the refused lines are only logged.",
+                        "Cannot write the dead-letter file.",
                         metadata: [
-                            "dead_letters.path": "\(configuration.path)", "error": "\(error)",
-                            "dead_letters.lines": "\(text.prefix(4096))", "log.suppressed": "\(suppressed)",
+                            "dead_letters.path": "\(path)", "error": "\(error)",
+                            "dead_letters.records": "\(letters.count - written)", "log.suppressed": "\(suppressed)",
                         ]
                     )
                 }
-                return 0
+                state.failing = true
+                return written
             }
         }
     }
 
+    private func flush(_ chunk: inout [UInt8], state: inout State) throws {
+        guard !chunk.isEmpty else { return }
+        try openIfNeeded(&state)
+        try writeAll(chunk, to: state.descriptor)
+        state.size += chunk.count
+        chunk.removeAll(keepingCapacity: true)
+    }
+
     private func openIfNeeded(_ state: inout State) throws {
         guard state.descriptor < 0 else { return }
-        let directory = (configuration.path as NSString).deletingLastPathComponent
+        let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
-        let descriptor = open(configuration.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
         guard descriptor >= 0 else { throw BridgeError(message: "open: \(String(cString: strerror(errno)))") }
         var status = stat()
         fstat(descriptor, &status)
@@ -79,26 +138,25 @@ public final class DeadLetterFile: Sendable {
         state.size = Int(status.st_size)
     }
 
-    private func rotateIfNeeded(_ state: inout State, adding bytes: Int) throws {
-        if state.descriptor < 0 { try openIfNeeded(&state) }
-        guard state.size > 0, state.size + bytes > configuration.maxBytes else { return }
+    /// Moves the file aside (`path.1`, …) and opens a new one.
+    private func rotate(_ state: inout State) throws {
         close(state.descriptor)
         state.descriptor = -1
-        let path = configuration.path
-        if configuration.maxFiles == 0 {
+        if maxFiles == 0 {
             unlink(path)
         } else {
-            unlink("\(path).\(configuration.maxFiles)")
-            for index in stride(from: configuration.maxFiles - 1, through: 1, by: -1) {
+            unlink("\(path).\(maxFiles)")
+            for index in stride(from: maxFiles - 1, through: 1, by: -1) {
                 rename("\(path).\(index)", "\(path).\(index + 1)")
             }
             rename(path, "\(path).1")
         }
         logger.notice("Rotated the dead-letter file.", metadata: ["dead_letters.path": "\(path)"])
+        try openIfNeeded(&state)
     }
 
-    private func writeAll(_ text: String, to descriptor: CInt) throws {
-        var remaining = Array(text.utf8)[...]
+    private func writeAll(_ bytes: [UInt8], to descriptor: CInt) throws {
+        var remaining = bytes[...]
         while !remaining.isEmpty {
             let written = remaining.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
             if written < 0 {

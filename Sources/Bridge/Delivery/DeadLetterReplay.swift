@@ -58,10 +58,7 @@ public enum DeadLetterReplay {
         }
         report.lines = lines.count
         let transport = try CurlInfluxTransport(configuration: configuration.influxdb, logger: logger)
-        let rejected = DeadLetterFile(
-            configuration: DeadLetterConfiguration(path: path + ".rejected", maxBytes: .max, maxFiles: 0),
-            logger: logger
-        )
+        let rejected = DeadLetterFile(path: path + ".rejected", maxBytes: .max, maxFiles: 0, logger: logger)
         var start = 0
         while start < lines.count && report.failure == nil {
             let batch = Array(lines[start..<min(start + configuration.influxdb.batchSize, lines.count)])

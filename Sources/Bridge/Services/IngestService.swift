@@ -11,7 +11,7 @@ final class IngestService: Service {
     private let configuration: BridgeConfiguration
     private let buffer: any PointBuffer
     private let counters: BridgeCounters
-    private let deadLetters: DeadLetterFile
+    private let refusedMessages: DeadLetterFile
     private let logger: Logger
     /// Fires once the broker has granted the first subscription.
     let subscribed = ReadinessEvent()
@@ -22,10 +22,10 @@ final class IngestService: Service {
         configuration: BridgeConfiguration,
         buffer: any PointBuffer,
         counters: BridgeCounters,
-        deadLetters: DeadLetterFile,
+        refusedMessages: DeadLetterFile,
         logger: Logger
     ) {
-        self.deadLetters = deadLetters
+        self.refusedMessages = refusedMessages
         self.configuration = configuration
         self.buffer = buffer
         self.counters = counters
@@ -40,14 +40,14 @@ final class IngestService: Service {
 
     func run() async throws {
         try await DedicatedThread.runService(name: "mqtt", interrupt: buffer.interruptAppends) {
-            [configuration, buffer, counters, subscribed, deadLetters, deviceRegistry, logger] stop in
+            [configuration, buffer, counters, subscribed, refusedMessages, deviceRegistry, logger] stop in
             do {
                 let intake = MQTTIntake(
                     configuration: configuration,
                     buffer: buffer,
                     counters: counters,
                     subscribed: subscribed,
-                    deadLetters: deadLetters,
+                    refusedMessages: refusedMessages,
                     deviceRegistry: deviceRegistry,
                     logger: logger
                 )

@@ -29,16 +29,23 @@ final class MQTTIntake {
     private let counters: BridgeCounters
     private let logger: Logger
     private let subscribed: ReadinessEvent
-    private let deadLetters: DeadLetterFile
-    /// Refused payloads are kept in the dead-letter file up to this many bytes.
-    static let deadLetterPayloadBytes = 4096
+    private let refusedMessages: DeadLetterFile
+    /// The payload bytes a refused message's record holds: all of it, when the mapping read it
+    /// (`max_payload_bytes` at most); the beginning only of one refused for its size.
+    private let recordPayloadBytes: Int
+    private static let oversizedPayloadBytes = 4096
     /// The client, set once `run` created it; the callbacks subscribe through it.
     private var client: MosquittoClient?
     private var mapper: PointMapper
     private let deviceRegistry: DeviceRegistryHandoff
     private var deviceRegistryGeneration = 0
     private var lines = LineProtocolWriter()
-    private var refusalLog = LogRateLimiter()
+    private var refusalLog = DeviceLogLimiter()
+    /// Under `mqtt.retained: store` with MQTT 3.1.1: each topic's last stored retained payload
+    /// (its hash), so the copy the broker hands out at every subscribe is stored once. Bounded:
+    /// forgotten whole past `maxRetainedTopics`.
+    private var retainedSeen: [[UInt8]: Int] = [:]
+    private static let maxRetainedTopics = 100_000
     private var paused = false
     /// Whether the last commit failed; then the loop only retries it, once a second.
     private var commitFailing = false
@@ -54,17 +61,21 @@ final class MQTTIntake {
     private let readReserveBytes: Int
     /// Messages read per burst before the loop writes PUBACKs and checks for room again.
     private static let maxMessagesPerBurst = 256
+    /// The longest a read burst goes on before the loop writes PUBACKs and pings: far below the
+    /// 5 s shortest keepalive, whatever the messages cost to map.
+    private static let maxBurstDuration = Duration.milliseconds(100)
 
     init(
         configuration: BridgeConfiguration,
         buffer: any PointBuffer,
         counters: BridgeCounters,
         subscribed: ReadinessEvent,
-        deadLetters: DeadLetterFile,
+        refusedMessages: DeadLetterFile,
         deviceRegistry: DeviceRegistryHandoff,
         logger: Logger
     ) {
-        self.deadLetters = deadLetters
+        self.refusedMessages = refusedMessages
+        self.recordPayloadBytes = configuration.mapping.maxPayloadBytes
         self.deviceRegistry = deviceRegistry
         self.configuration = configuration
         self.buffer = buffer
@@ -72,7 +83,7 @@ final class MQTTIntake {
         self.subscribed = subscribed
         self.logger = logger
         self.mapper = PointMapper(configuration: configuration.mapping, deviceRegistry: deviceRegistry.current)
-        self.readReserveBytes = 2 * configuration.mapping.maxPayloadBytes + 65_536
+        self.readReserveBytes = configuration.mapping.maxEncodedBytes
     }
 
     /// Runs until `stop` is signalled. Throws only if the client cannot be created at all.
@@ -186,10 +197,11 @@ final class MQTTIntake {
             if let registry = deviceRegistry.take(ifNewerThan: &deviceRegistryGeneration) {
                 mapper.deviceRegistry = registry
             }
+            let burstEnds = ContinuousClock.now + Self.maxBurstDuration
             try client.loopRead()
             var burst = 1
             while burst < Self.maxMessagesPerBurst && !abandonConnection && isReadable(client.socket)
-                && hasRoomForAMessage()
+                && hasRoomForAMessage() && ContinuousClock.now < burstEnds
             {
                 try client.loopRead()
                 burst += 1
@@ -307,9 +319,11 @@ final class MQTTIntake {
         )
         // Subscribe on every connect, not once: a broker that lost the session (restarted
         // without persistence, or a clean session) would otherwise deliver nothing.
+        let retained: MosquittoClient.RetainHandling =
+            configuration.mqtt.retained == .skip ? .never : .newSubscriptionOnly
         for filter in configuration.mqtt.topics {
             do {
-                try client?.subscribe(filter, qos: configuration.mqtt.qos)
+                try client?.subscribe(filter, qos: configuration.mqtt.qos, retained: retained)
             } catch {
                 logger.error("Cannot subscribe.", metadata: ["mqtt.topic": "\(filter)", "error": "\(error)"])
             }
@@ -334,6 +348,10 @@ final class MQTTIntake {
 
     private func handle(_ message: MosquittoMessage) {
         BridgeCounters.add(1, to: counters.messagesReceived)
+        guard !message.retain || storesRetained(message) else {
+            BridgeCounters.add(1, to: counters.retainedSkipped)
+            return
+        }
         lines.removeAll()
         switch mapper.map(
             topic: message.topic,
@@ -344,12 +362,15 @@ final class MQTTIntake {
         case .mapped(let points, let skippedFields):
             let appended = lines.bytes.withUnsafeBufferPointer { bytes in
                 lines.lineLengths.withUnsafeBufferPointer { lengths in
-                    // Normally there is room (reads pause before the buffer fills). If not, wait:
-                    // the PUBACK is withheld meanwhile, which is what backpressure should do.
+                    // Normally there is room (reads pause before the buffer fills, and a message
+                    // is at most max_encoded_bytes, which validation keeps well below the
+                    // buffer). If not, wait: the PUBACK is withheld meanwhile.
                     buffer.append(lines: bytes, lineLengths: lengths, waitingUpTo: .seconds(365 * 86_400))
                 }
             }
             guard appended else {
+                // Only a stop interrupts the wait: leave without writing this message's PUBACK,
+                // so the broker delivers it again.
                 abandonConnection = true
                 return
             }
@@ -361,54 +382,65 @@ final class MQTTIntake {
         }
     }
 
+    /// Whether a retained message is stored: never under `mqtt.retained: skip`; under `store`,
+    /// unless it repeats the last retained payload stored for its topic (MQTT 3.1.1 gets every
+    /// retained message again at each subscribe; MQTT 5 asks the broker not to resend them).
+    private func storesRetained(_ message: MosquittoMessage) -> Bool {
+        guard configuration.mqtt.retained == .store else { return false }
+        var hasher = Hasher()
+        hasher.combine(bytes: message.payload)
+        let digest = hasher.finalize()
+        let topic = Array(message.topic)
+        if retainedSeen[topic] == digest { return false }
+        if retainedSeen.count >= Self.maxRetainedTopics { retainedSeen.removeAll(keepingCapacity: true) }
+        retainedSeen[topic] = digest
+        return true
+    }
+
     /// Counts, logs and dead-letters what the mapper refused: the message as a whole (`reason`),
-    /// or the single values and array elements it lists. Also counts replaced device timestamps.
+    /// or the single values and array elements it lists. One record and at most one log line per
+    /// message, whatever the number of parts. Also counts replaced device timestamps.
     private func recordRefusals(_ message: MosquittoMessage, refusedAs reason: RefusalReason?) {
         if mapper.timestampsReplaced > 0 {
             BridgeCounters.add(mapper.timestampsReplaced, to: counters.timestampsReplaced)
         }
-        let parts = mapper.refusals.isEmpty ? reason.map { [MappingRefusal($0)] } ?? [] : mapper.refusals
-        guard !parts.isEmpty else { return }
-        let time = WallClock.nanoseconds()
-        let topic = String(decoding: message.topic, as: UTF8.self)
-        let payload = Array(message.payload.prefix(Self.deadLetterPayloadBytes))
-        let device = mapper.deviceID(in: message.topic)
-        for part in parts {
-            counters.countRefusal(part.reason)
-            logRefusal(part, device: device, message)
+        let parts = mapper.refusals
+        guard let reason = reason ?? parts.first?.reason else { return }
+        if parts.isEmpty {
+            counters.countRefusals(CollectionOfOne(MappingRefusal(reason)))
+        } else {
+            counters.countRefusals(parts)
         }
-        // Refusals are rare and bounded by the payload cap, so one write here is affordable.
-        deadLetters.append(
-            parts.map { part in
-                DeadLetter(
-                    time: time,
-                    reason: part.reason.description,
-                    device: device,
-                    topic: topic,
-                    payload: payload,
-                    field: part.field,
-                    element: part.element
-                )
-            }
+        let device = mapper.deviceID(in: message.topic)
+        let letter = DeadLetter(
+            time: WallClock.nanoseconds(),
+            refusedAs: reason,
+            parts: parts,
+            device: device,
+            topic: String(decoding: message.topic, as: UTF8.self),
+            payload: message.payload,
+            maxPayloadBytes: reason == .payloadTooLarge ? Self.oversizedPayloadBytes : recordPayloadBytes
         )
+        logRefusal(letter, message)
+        if refusedMessages.append([letter]) == 0 {
+            BridgeCounters.add(1, to: counters.refusedUnrecorded)
+        }
     }
 
-    private func logRefusal(_ refusal: MappingRefusal, device: String?, _ message: MosquittoMessage) {
-        let (admitted, suppressed) = refusalLog.admit(at: .now)
+    private func logRefusal(_ letter: DeadLetter, _ message: MosquittoMessage) {
+        let (admitted, suppressed) = refusalLog.admit(device: letter.device, at: .now)
         guard admitted else { return }
         var metadata: Logger.Metadata = [
             "mqtt.topic": "\(String(decoding: message.topic.prefix(256), as: UTF8.self))",
-            "refusal.reason": "\(refusal.reason)",
+            "refusal.reason": "\(letter.reason)",
             "payload.bytes": "\(message.payload.count)",
             "log.suppressed": "\(suppressed)",
         ]
-        if let device { metadata["device_id"] = "\(device)" }
-        if let field = refusal.field { metadata["field"] = "\(field)" }
-        if let element = refusal.element { metadata["element"] = "\(element)" }
-        logger.warning(
-            refusal.field == nil && refusal.element == nil ? "Message refused." : "Value refused.",
-            metadata: metadata
-        )
+        if let device = letter.device { metadata["device_id"] = "\(device)" }
+        if !letter.refused.isEmpty { metadata["refusal.parts"] = "\(letter.refused.count + letter.refusedMore)" }
+        if let field = letter.refused.first?.field { metadata["field"] = "\(field)" }
+        if let element = letter.refused.first?.element { metadata["element"] = "\(element)" }
+        logger.warning(letter.refused.isEmpty ? "Message refused." : "Values refused.", metadata: metadata)
     }
 }
 

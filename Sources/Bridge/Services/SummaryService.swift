@@ -48,6 +48,8 @@ final class SummaryService: Service {
                 "points_received": "\(snapshot.pointsReceived)",
                 "fields_skipped": "\(snapshot.fieldsSkipped)",
                 "timestamps_replaced": "\(snapshot.timestampsReplaced)",
+                "retained_skipped": "\(snapshot.retainedSkipped)",
+                "refused_unrecorded": "\(snapshot.refusedUnrecorded)",
                 "points_written": "\(snapshot.pointsWritten)",
                 "points_rejected": "\(snapshot.pointsRejected)",
                 "points_dropped": "\(snapshot.pointsDropped)",

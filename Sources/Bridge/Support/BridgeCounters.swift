@@ -34,14 +34,21 @@ public final class BridgeCounters: Sendable {
     let breakerOpened = Atomic<Int>(0)
     /// The breaker now: 0 closed, 1 open or probing (`breaker_state`, a gauge).
     let breakerState = Atomic<Int>(0)
+    /// Retained messages not stored under `mqtt.retained` (`retained_skipped`).
+    let retainedSkipped = Atomic<Int>(0)
+    /// Refused-message records that could not be written to their file (`refused_unrecorded`).
+    let refusedUnrecorded = Atomic<Int>(0)
     private let refusals = Mutex([Int](repeating: 0, count: RefusalReason.allCases.count))
 
     /// Zeroed counters.
     public init() {}
 
-    /// Counts a message, array element or value the mapping refused. Refusals are rare, so a lock is fine here.
-    func countRefusal(_ reason: RefusalReason) {
-        refusals.withLock { $0[reason.rawValue] += 1 }
+    /// Counts the parts of one message the mapping refused (the message itself when it was
+    /// refused whole), under one lock: refusals are rare next to messages.
+    func countRefusals(_ parts: some Collection<MappingRefusal>) {
+        refusals.withLock { counts in
+            for part in parts { counts[part.reason.rawValue] += 1 }
+        }
     }
 
     /// Messages, array elements and values refused so far, per reason.
@@ -71,6 +78,8 @@ public final class BridgeCounters: Sendable {
         public var requests: Int
         public var breakerOpened: Int
         public var breakerState: Int
+        public var retainedSkipped: Int
+        public var refusedUnrecorded: Int
         public var messagesRefused: [RefusalReason: Int]
     }
 
@@ -89,6 +98,8 @@ public final class BridgeCounters: Sendable {
             requests: requests.load(ordering: .relaxed),
             breakerOpened: breakerOpened.load(ordering: .relaxed),
             breakerState: breakerState.load(ordering: .relaxed),
+            retainedSkipped: retainedSkipped.load(ordering: .relaxed),
+            refusedUnrecorded: refusedUnrecorded.load(ordering: .relaxed),
             messagesRefused: messagesRefused
         )
     }

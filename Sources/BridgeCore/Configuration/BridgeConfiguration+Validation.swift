@@ -29,6 +29,13 @@ extension BridgeConfiguration {
         )
         require(mqtt.keepalive, in: .seconds(5)...Duration.seconds(65535), "mqtt.keepalive")
         require((0...2).contains(mqtt.qos), "mqtt.qos", "must be 0, 1 or 2")
+        // libmosquitto sends PUBREC as soon as a QoS 2 PUBLISH arrives and holds the message in
+        // memory until PUBREL (REFERENCE.md §D.3): the broker forgets it before it is on disk.
+        require(
+            !buffer.durable || mqtt.qos != 2,
+            "mqtt.qos",
+            "must be 0 or 1 with buffer.durable: with QoS 2 libmosquitto acknowledges (PUBREC) before the message is in the buffer; use 1"
+        )
         require(!mqtt.topics.isEmpty, "mqtt.topics", "must name at least one topic filter")
         for filter in mqtt.topics where !TopicFilter.isValid(filter) {
             issues.append(.init(key: "mqtt.topics", message: "'\(filter)' is not a valid MQTT topic filter"))
@@ -98,6 +105,16 @@ extension BridgeConfiguration {
             "must be between 1 and 65536 (the string limit of InfluxDB 1.x and 2.x)"
         )
         require(
+            (1...100_000).contains(mapping.maxPointsPerMessage),
+            "mapping.max_points_per_message",
+            "must be between 1 and 100000"
+        )
+        require(
+            (1024...64 * 1024 * 1024).contains(mapping.maxEncodedBytes),
+            "mapping.max_encoded_bytes",
+            "must be between 1024 and 67108864"
+        )
+        require(
             (1...10_000_000).contains(mapping.maxFieldTypes),
             "mapping.max_field_types",
             "must be between 1 and 10000000"
@@ -163,6 +180,31 @@ extension BridgeConfiguration {
             "must be between 65536 (64 KiB) and 68719476736 (64 GiB)"
         )
         require((0...100).contains(deadLetters.maxFiles), "dead_letters.max_files", "must be between 0 and 100")
+        require(
+            deadLetters.maxBytes >= 4 * mapping.maxEncodedBytes,
+            "dead_letters.max_bytes",
+            "must be at least four times mapping.max_encoded_bytes, so a rejected line's record fits"
+        )
+        require(
+            (64 * 1024...64 * 1024 * 1024 * 1024).contains(deadLetters.refusedMaxBytes),
+            "dead_letters.refused_max_bytes",
+            "must be between 65536 (64 KiB) and 68719476736 (64 GiB)"
+        )
+        require(
+            deadLetters.refusedMaxBytes >= 4 * mapping.maxPayloadBytes,
+            "dead_letters.refused_max_bytes",
+            "must be at least four times mapping.max_payload_bytes, so a refused message's record fits"
+        )
+        require(
+            (0...100).contains(deadLetters.refusedMaxFiles),
+            "dead_letters.refused_max_files",
+            "must be between 0 and 100"
+        )
+        require(
+            deadLetters.resolvedRefusedPath != deadLetters.path,
+            "dead_letters.refused_path",
+            "must differ from dead_letters.path: refused messages and rejected lines rotate apart"
+        )
 
         // MARK: buffer, logging, shutdown
         require(
@@ -176,9 +218,9 @@ extension BridgeConfiguration {
             "must be at least twice influxdb.max_batch_bytes, so intake can go on while a batch is written"
         )
         require(
-            buffer.maxBytes >= 4 * mapping.maxPayloadBytes,
+            buffer.maxBytes >= 4 * mapping.maxEncodedBytes,
             "buffer.max_bytes",
-            "must be at least four times mapping.max_payload_bytes, so a largest message always fits"
+            "must be at least four times mapping.max_encoded_bytes, so a largest message always fits"
         )
         if buffer.durable {
             require(!buffer.path.isEmpty, "buffer.path", "must not be empty with buffer.durable")
@@ -188,9 +230,9 @@ extension BridgeConfiguration {
                 "must be between 1048576 (1 MiB) and 17592186044416 (16 TiB)"
             )
             require(
-                buffer.maxDiskBytes >= 8 * mapping.maxPayloadBytes,
+                buffer.maxDiskBytes >= 8 * mapping.maxEncodedBytes,
                 "buffer.max_disk_bytes",
-                "must be at least eight times mapping.max_payload_bytes, so a largest message always fits"
+                "must be at least eight times mapping.max_encoded_bytes, so a largest message always fits"
             )
             require(buffer.fsyncInterval, in: .milliseconds(10)...Duration.seconds(60), "buffer.fsync_interval")
             // Acknowledging after the disk write protects nothing if the broker forgets the
@@ -215,6 +257,24 @@ extension BridgeConfiguration {
         require(shutdown.drain, in: .zero...Duration.seconds(600), "shutdown.drain")
 
         if !issues.isEmpty { throw ConfigurationError(issues: issues) }
+    }
+}
+
+extension BridgeConfiguration {
+    /// What is allowed but weakens a guarantee, each naming its key: `check-config` prints these
+    /// and the bridge logs them at start.
+    public var warnings: [ConfigurationError.Issue] {
+        var warnings: [ConfigurationError.Issue] = []
+        if buffer.durable && mqtt.qos == 0 {
+            warnings.append(
+                .init(
+                    key: "mqtt.qos",
+                    message:
+                        "is 0: the broker neither queues nor redelivers QoS 0 messages, so they are not covered by the durable buffer's no-loss promise"
+                )
+            )
+        }
+        return warnings
     }
 }
 

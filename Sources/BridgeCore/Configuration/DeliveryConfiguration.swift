@@ -33,23 +33,46 @@ public struct BreakerConfiguration: Equatable, Sendable {
     }
 }
 
-/// The `dead_letters` section: where refused data is kept for an operator.
+/// The `dead_letters` section: where refused data is kept for an operator, in two files with
+/// their own rotation, so that junk from devices can never push out what InfluxDB rejected.
 public struct DeadLetterConfiguration: Equatable, Sendable {
-    /// The JSON-lines file (`dead_letters.path`); rotated files get `.1`, `.2`, … appended.
+    /// The JSON-lines file of lines InfluxDB rejected (`dead_letters.path`); rotated files get
+    /// `.1`, `.2`, … appended. `iotflow-bridge dead-letters replay` reads it.
     public var path: String
-    /// Size at which the file is rotated, 64 KiB – 64 GiB (`dead_letters.max_bytes`).
+    /// Size at which `path` is rotated, 64 KiB – 64 GiB (`dead_letters.max_bytes`).
     public var maxBytes: Int
-    /// Rotated files kept besides the current one, 0 – 100 (`dead_letters.max_files`).
+    /// Rotated files of `path` kept besides the current one, 0 – 100 (`dead_letters.max_files`).
     public var maxFiles: Int
+    /// The JSON-lines file of MQTT messages the mapping refused, one record a message
+    /// (`dead_letters.refused_path`); empty means `path` with `.refused` before its `.jsonl`
+    /// (`dead-letters.refused.jsonl`).
+    public var refusedPath: String
+    /// Size at which the refused-messages file is rotated, 64 KiB – 64 GiB (`dead_letters.refused_max_bytes`).
+    public var refusedMaxBytes: Int
+    /// Rotated refused-messages files kept, 0 – 100 (`dead_letters.refused_max_files`).
+    public var refusedMaxFiles: Int
 
     /// The defaults, which `etc/iotflow-bridge.yaml` shows.
     public init(
         path: String = "/var/lib/iotflow-bridge/dead-letters.jsonl",
         maxBytes: Int = 64 * 1024 * 1024,
-        maxFiles: Int = 4
+        maxFiles: Int = 4,
+        refusedPath: String = "",
+        refusedMaxBytes: Int = 64 * 1024 * 1024,
+        refusedMaxFiles: Int = 4
     ) {
         self.path = path
         self.maxBytes = maxBytes
         self.maxFiles = maxFiles
+        self.refusedPath = refusedPath
+        self.refusedMaxBytes = refusedMaxBytes
+        self.refusedMaxFiles = refusedMaxFiles
+    }
+
+    /// The refused-messages file: `refusedPath`, or `path` with `.refused` before its `.jsonl`.
+    public var resolvedRefusedPath: String {
+        guard refusedPath.isEmpty else { return refusedPath }
+        guard path.hasSuffix(".jsonl") else { return path + ".refused" }
+        return String(path.dropLast(6)) + ".refused.jsonl"
     }
 }

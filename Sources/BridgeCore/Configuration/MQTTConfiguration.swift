@@ -3,6 +3,18 @@
 
 /// The `mqtt` section.
 public struct MQTTConfiguration: Equatable, Sendable {
+    /// What happens to a message the broker flags as retained (`mqtt.retained`).
+    public enum RetainedPolicy: String, CaseIterable, Sendable {
+        /// Not stored, only counted: a retained message is a copy of one sent earlier, which
+        /// the broker hands out again on every subscription. With MQTT 5 the subscription asks
+        /// the broker not to send them at all (Retain Handling 2).
+        case skip
+        /// Stored once: with MQTT 5 the broker sends them only for a new subscription (Retain
+        /// Handling 1); with 3.1.1 the bridge remembers each topic's last retained payload and
+        /// skips an identical one (for as long as it runs).
+        case store
+    }
+
     /// The MQTT protocol version the bridge speaks (`mqtt.protocol`).
     public enum ProtocolVersion: String, CaseIterable, Sendable {
         case v311 = "3.1.1"
@@ -34,6 +46,8 @@ public struct MQTTConfiguration: Equatable, Sendable {
     /// (`mqtt.session_expiry`, sent as the CONNECT's session-expiry interval); nil is `never`.
     /// MQTT 3.1.1 has no such property: a persistent session lasts until the broker expires it.
     public var sessionExpiry: Duration?
+    /// What happens to retained messages (`mqtt.retained`).
+    public var retained: RetainedPolicy
     /// Topic filters to subscribe to (`mqtt.topics`); `$share/<group>/` prefixes are allowed.
     public var topics: [String]
     /// First reconnect delay (`mqtt.reconnect_min`); doubles per failed attempt.
@@ -54,6 +68,7 @@ public struct MQTTConfiguration: Equatable, Sendable {
         cleanSession: Bool = false,
         protocolVersion: ProtocolVersion = .v311,
         sessionExpiry: Duration? = nil,
+        retained: RetainedPolicy = .skip,
         topics: [String] = ["iotflow/devices/+/telemetry/+"],
         reconnectMin: Duration = .seconds(1),
         reconnectMax: Duration = .seconds(30)
@@ -69,6 +84,7 @@ public struct MQTTConfiguration: Equatable, Sendable {
         self.cleanSession = cleanSession
         self.protocolVersion = protocolVersion
         self.sessionExpiry = sessionExpiry
+        self.retained = retained
         self.topics = topics
         self.reconnectMin = reconnectMin
         self.reconnectMax = reconnectMax

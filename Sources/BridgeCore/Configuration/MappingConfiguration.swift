@@ -64,6 +64,13 @@ public struct MappingConfiguration: Equatable, Sendable {
     /// Most (measurement, field) types remembered (`mapping.max_field_types`); a new field beyond
     /// that is refused (`type_registry_full`) rather than risking a type conflict in InfluxDB.
     public var maxFieldTypes: Int
+    /// Most points one message may make, 1 – 100,000 (`mapping.max_points_per_message`): an array
+    /// payload with more elements is refused whole (`too_many_points`).
+    public var maxPointsPerMessage: Int
+    /// Most line-protocol bytes one message may make, 1 KiB – 64 MiB (`mapping.max_encoded_bytes`):
+    /// more refuses the message whole (`encoded_too_large`). Intake reads only while the buffer
+    /// has this much room, so one message always fits.
+    public var maxEncodedBytes: Int
 
     /// The defaults, which `etc/iotflow-bridge.yaml` shows.
     public init(
@@ -81,7 +88,9 @@ public struct MappingConfiguration: Equatable, Sendable {
         maxDepth: Int = 8,
         maxKeyBytes: Int = 256,
         maxStringBytes: Int = 4096,
-        maxFieldTypes: Int = 100_000
+        maxFieldTypes: Int = 100_000,
+        maxPointsPerMessage: Int = 1000,
+        maxEncodedBytes: Int = 256 * 1024
     ) {
         self.routes = routes
         self.topicTag = topicTag
@@ -98,6 +107,8 @@ public struct MappingConfiguration: Equatable, Sendable {
         self.maxKeyBytes = maxKeyBytes
         self.maxStringBytes = maxStringBytes
         self.maxFieldTypes = maxFieldTypes
+        self.maxPointsPerMessage = maxPointsPerMessage
+        self.maxEncodedBytes = maxEncodedBytes
     }
 
     /// The parsed `field_types` entries, or the first entry that is not `name:integer|unsigned`.

@@ -1,15 +1,19 @@
 // iotflow-bridge: one refused piece of data, as a JSON line an operator can read and replay.
 // SPDX-License-Identifier: Apache-2.0
 
-/// A record in the dead-letter file: what was refused, when, by whom and why.
+/// A record in a dead-letter file: what was refused, when, by whom and why.
 ///
-/// One format serves both sources of refusals: lines InfluxDB refused (`line`, `status`) and
-/// messages the mapping refused (`topic`, `payload`). Encoded as one JSON object per line:
+/// One format serves both files: lines InfluxDB rejected (`line`, `status`; the
+/// `dead_letters.path` file) and messages the mapping refused (`topic`, `payload`; the
+/// `dead_letters.refused_path` file). Encoded as one JSON object per line:
 /// `{"time":"2026-11-22T10:00:00.123456789Z","reason":"…","status":400,"device":"dev-1","line":"…"}`
-/// or `{"time":…,"reason":"malformed_json","topic":"iotflow/devices/dev-1/telemetry/env","payload":"{oops"}`;
-/// a single refused value adds `field` (`"reason":"type_conflict","field":"watts"`), a refused element
-/// of an array payload adds `element` (its index).
-/// A payload that is not valid UTF-8 is written as `payload_base64`. Keys that do not apply are
+/// or `{"time":…,"reason":"malformed_json","topic":"iotflow/devices/dev-1/telemetry/env","payload":"{oops"}`.
+/// A message of which only parts were refused is still one record: `refused` lists the parts
+/// (`[{"reason":"type_conflict","field":"watts"},{"reason":"non_finite","element":3}]`, at most
+/// `maxListedParts`), `refused_more` counts the parts left out of the list, and `reason` is the
+/// first part's. The payload is held once per record, whatever the number of parts; a payload cut
+/// short adds `payload_bytes` (its whole size). A payload that is not valid UTF-8, or whose JSON
+/// escaping would more than double it, is written as `payload_base64`. Keys that do not apply are
 /// left out.
 public struct DeadLetter: Equatable, Sendable {
     /// When it was refused, nanoseconds since the epoch.
@@ -26,10 +30,16 @@ public struct DeadLetter: Equatable, Sendable {
     public var topic: String?
     /// The refused message's payload (possibly cut to a bound by the writer of the record).
     public var payload: [UInt8]?
-    /// The field whose value was refused, when the mapping refused one value of a message.
-    public var field: String?
-    /// The index of the refused element, when the payload was an array of readings.
-    public var element: Int?
+    /// The payload's whole size in bytes, when `payload` holds only its beginning.
+    public var payloadBytes: Int?
+    /// The values and array elements refused in a message that was otherwise mapped, or whose
+    /// every part was refused; empty when the message was refused as a whole.
+    public var refused: [MappingRefusal]
+    /// Refused parts beyond the ones listed in `refused`.
+    public var refusedMore: Int
+
+    /// The most parts a record lists; the rest are only counted (`refused_more`).
+    public static let maxListedParts = 32
 
     /// A record; `device` is taken from the line's `device_id` tag when not given.
     public init(
@@ -40,8 +50,9 @@ public struct DeadLetter: Equatable, Sendable {
         line: String? = nil,
         topic: String? = nil,
         payload: [UInt8]? = nil,
-        field: String? = nil,
-        element: Int? = nil
+        payloadBytes: Int? = nil,
+        refused: [MappingRefusal] = [],
+        refusedMore: Int = 0
     ) {
         self.time = time
         self.reason = reason
@@ -50,8 +61,33 @@ public struct DeadLetter: Equatable, Sendable {
         self.line = line
         self.topic = topic
         self.payload = payload
-        self.field = field
-        self.element = element
+        self.payloadBytes = payloadBytes
+        self.refused = refused
+        self.refusedMore = refusedMore
+    }
+
+    /// The one record for a message the mapping refused, whole (`parts` empty) or in parts: the
+    /// first `maxListedParts` parts listed, the rest counted, the payload cut to `maxPayloadBytes`.
+    public init(
+        time: Int64,
+        refusedAs reason: RefusalReason,
+        parts: some Collection<MappingRefusal>,
+        device: String?,
+        topic: String,
+        payload: UnsafeRawBufferPointer,
+        maxPayloadBytes: Int
+    ) {
+        let listed = Array(parts.prefix(Self.maxListedParts))
+        self.init(
+            time: time,
+            reason: (listed.first?.reason ?? reason).description,
+            device: device,
+            topic: topic,
+            payload: Array(payload.prefix(maxPayloadBytes)),
+            payloadBytes: payload.count > maxPayloadBytes ? payload.count : nil,
+            refused: listed,
+            refusedMore: parts.count - listed.count
+        )
     }
 
     /// The record as one JSON line, newline included.
@@ -61,15 +97,18 @@ public struct DeadLetter: Equatable, Sendable {
         if let device { json += ",\"device\":\(Self.quoted(device))" }
         if let line { json += ",\"line\":\(Self.quoted(line))" }
         if let topic { json += ",\"topic\":\(Self.quoted(topic))" }
-        if let field { json += ",\"field\":\(Self.quoted(field))" }
-        if let element { json += ",\"element\":\(element)" }
+        if !refused.isEmpty {
+            json += ",\"refused\":[" + refused.map(Self.json).joined(separator: ",") + "]"
+        }
+        if refusedMore > 0 { json += ",\"refused_more\":\(refusedMore)" }
         if let payload {
-            if let text = String(validating: payload, as: UTF8.self) {
+            if let text = Self.textWorthQuoting(payload) {
                 json += ",\"payload\":\(Self.quoted(text))"
             } else {
                 json += ",\"payload_base64\":\"\(Base64.encode(payload))\""
             }
         }
+        if let payloadBytes { json += ",\"payload_bytes\":\(payloadBytes)" }
         return json + "}\n"
     }
 
@@ -89,6 +128,10 @@ public struct DeadLetter: Equatable, Sendable {
             return nil
         }
         let payload = string("payload").map { Array($0.utf8) } ?? string("payload_base64").flatMap(Base64.decode)
+        var refused: [MappingRefusal] = []
+        if case .array(let parts)? = members.last(where: { $0.key == "refused" })?.value {
+            refused = parts.compactMap(Self.refusal)
+        }
         self.init(
             time: time,
             reason: reason,
@@ -97,9 +140,41 @@ public struct DeadLetter: Equatable, Sendable {
             line: string("line"),
             topic: string("topic"),
             payload: payload,
-            field: string("field"),
-            element: integer("element")
+            payloadBytes: integer("payload_bytes"),
+            refused: refused,
+            refusedMore: integer("refused_more") ?? 0
         )
+    }
+
+    private static func json(_ part: MappingRefusal) -> String {
+        var json = "{\"reason\":\(quoted(part.reason.description))"
+        if let field = part.field { json += ",\"field\":\(quoted(field))" }
+        if let element = part.element { json += ",\"element\":\(element)" }
+        return json + "}"
+    }
+
+    private static func refusal(_ value: JSONValue) -> MappingRefusal? {
+        guard case .object(let members) = value,
+            case .string(let name)? = members.last(where: { $0.key == "reason" })?.value,
+            let reason = RefusalReason.allCases.first(where: { $0.description == name })
+        else { return nil }
+        var part = MappingRefusal(reason)
+        if case .string(let field)? = members.last(where: { $0.key == "field" })?.value { part.field = field }
+        if case .number(let element)? = members.last(where: { $0.key == "element" })?.value {
+            part.element = element.exactInteger.map { Int($0) }
+        }
+        return part
+    }
+
+    /// The payload as text, when it is UTF-8 and JSON escaping keeps it within twice its size
+    /// (a control character takes six bytes as `\u00XX`; base64 takes four per three).
+    private static func textWorthQuoting(_ payload: [UInt8]) -> String? {
+        var escaped = 0
+        for byte in payload where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            escaped += byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D ? 5 : 1
+        }
+        guard escaped <= payload.count else { return nil }
+        return String(validating: payload, as: UTF8.self)
     }
 
     /// The unescaped value of tag `key` in a line-protocol line, if present.

@@ -43,6 +43,8 @@ public struct PointMapper: Sendable {
     let maxDepth: Int
     let maxKeyBytes: Int
     let maxStringBytes: Int
+    let maxPointsPerMessage: Int
+    let maxEncodedBytes: Int
     let stringPolicy: MappingConfiguration.StringPolicy
     let timestampPolicy: MappingConfiguration.TimestampPolicy
     let maxPastNanoseconds: Int64
@@ -84,6 +86,8 @@ public struct PointMapper: Sendable {
         self.maxDepth = configuration.maxDepth
         self.maxKeyBytes = configuration.maxKeyBytes
         self.maxStringBytes = configuration.maxStringBytes
+        self.maxPointsPerMessage = configuration.maxPointsPerMessage
+        self.maxEncodedBytes = configuration.maxEncodedBytes
         self.stringPolicy = configuration.stringPolicy
         self.timestampPolicy = configuration.timestampPolicy
         self.maxPastNanoseconds = Self.nanoseconds(configuration.maxPast)
@@ -106,8 +110,37 @@ public struct PointMapper: Sendable {
     /// Maps one message, appending its points to `writer`; afterwards `refusals` lists the values
     /// and elements refused, and `timestampsReplaced` the points that got the intake time.
     ///
+    /// What one message can cost is bounded by the configuration, never by the payload: at most
+    /// `max_points_per_message` points and `max_encoded_bytes` bytes appended (a message that
+    /// would go past either appends nothing and is refused whole), and at most one refusal per
+    /// value or element of a payload of at most `max_payload_bytes`.
+    ///
     /// - Parameter receivedAt: intake time in nanoseconds since the epoch.
     public mutating func map(
+        topic: UnsafeRawBufferPointer,
+        payload: UnsafeRawBufferPointer,
+        receivedAt: Int64,
+        into writer: inout LineProtocolWriter
+    ) -> MappingResult {
+        let start = (points: writer.pointCount, bytes: writer.bytes.count)
+        let result = mapMessage(topic: topic, payload: payload, receivedAt: receivedAt, into: &writer)
+        guard case .mapped = result, writer.bytes.count - start.bytes > maxEncodedBytes else { return result }
+        return refuseWhole(.encodedTooLarge, from: start.points, in: &writer)
+    }
+
+    /// Takes back every point the message appended and refuses it whole with `reason`.
+    private mutating func refuseWhole(
+        _ reason: RefusalReason,
+        from point: Int,
+        in writer: inout LineProtocolWriter
+    ) -> MappingResult {
+        writer.removePoints(from: point)
+        refusals.removeAll(keepingCapacity: true)
+        timestampsReplaced = 0
+        return .refused(reason)
+    }
+
+    private mutating func mapMessage(
         topic: UnsafeRawBufferPointer,
         payload: UnsafeRawBufferPointer,
         receivedAt: Int64,
@@ -147,8 +180,14 @@ public struct PointMapper: Sendable {
             }
         case .array(let elements):
             guard !elements.isEmpty else { return .refused(.noFields) }
+            guard elements.count <= maxPointsPerMessage else { return .refused(.tooManyPoints) }
+            let start = (points: writer.pointCount, bytes: writer.bytes.count)
             var points = 0
             for (index, element) in elements.enumerated() {
+                // Stop as soon as the bound is passed, so memory stays bounded too.
+                guard writer.bytes.count - start.bytes <= maxEncodedBytes else {
+                    return refuseWhole(.encodedTooLarge, from: start.points, in: &writer)
+                }
                 guard case .object(let members) = element else {
                     refusals.append(MappingRefusal(.unsupportedPayload, element: index))
                     continue

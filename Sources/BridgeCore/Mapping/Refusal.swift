@@ -2,7 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 
 /// Why a message, an element of an array payload or a single value was refused. Each reason has
-/// its own counter and log line, and every refusal is a dead-letter record.
+/// its own counter; a message with refusals makes one log line (rate-limited per device) and one
+/// dead-letter record listing them.
 public enum RefusalReason: Int, CaseIterable, Sendable, CustomStringConvertible {
     /// The topic does not fit the topic template.
     case topicMismatch
@@ -39,6 +40,10 @@ public enum RefusalReason: Int, CaseIterable, Sendable, CustomStringConvertible 
     case stringTooLong
     /// A new (measurement, field) while the type registry holds `mapping.max_field_types` already.
     case typeRegistryFull
+    /// An array payload with more elements than `mapping.max_points_per_message`.
+    case tooManyPoints
+    /// The message's points would take more than `mapping.max_encoded_bytes` of line protocol.
+    case encodedTooLarge
 
     /// The metric label and log value: `malformed_json`, `no_fields`, …
     public var description: String {
@@ -60,6 +65,8 @@ public enum RefusalReason: Int, CaseIterable, Sendable, CustomStringConvertible 
         case .keyTooLong: "key_too_long"
         case .stringTooLong: "string_too_long"
         case .typeRegistryFull: "type_registry_full"
+        case .tooManyPoints: "too_many_points"
+        case .encodedTooLarge: "encoded_too_large"
         }
     }
 }

@@ -41,6 +41,16 @@ public struct LineProtocolWriter: Sendable {
         lineStart = 0
     }
 
+    /// Removes every complete point from the `index`-th on (the writer keeps the first `index`).
+    public mutating func removePoints(from index: Int) {
+        guard index < lineLengths.count else { return }
+        let kept = lineLengths[..<index].reduce(0) { $0 + Int($1) }
+        bytes.removeSubrange(kept...)
+        lineLengths.removeSubrange(index...)
+        fieldCount = 0
+        lineStart = bytes.count
+    }
+
     /// Removes the point being written (after `beginPoint`, before `endPoint`).
     public mutating func cancelPoint() {
         bytes.removeSubrange(lineStart...)

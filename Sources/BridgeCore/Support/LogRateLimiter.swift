@@ -36,4 +36,11 @@ public struct LogRateLimiter: Sendable {
         defer { suppressed = 0 }
         return (true, suppressed)
     }
+
+    /// Takes back the last admission (the caller did not log after all), keeping the count of
+    /// suppressed events it carried for the next admitted one.
+    public mutating func refund(suppressed count: Int) {
+        admittedInWindow = max(0, admittedInWindow - 1)
+        suppressed += count + 1
+    }
 }
