@@ -8,92 +8,6 @@ import Foundation
 import Synchronization
 import Testing
 
-/// The built `iotflow-bridge` as a child process, configured through environment variables, with
-/// one state directory and one log file across its restarts.
-private final class BridgeProcess: Sendable {
-    let environment: [String: String]
-    let stateDirectory = temporaryPath("iotflow-state")
-    let log = URL(fileURLWithPath: temporaryPath("iotflow-bridge", extension: "log"))
-    private let current = Mutex<ManagedProcess?>(nil)
-
-    init(brokerPort: UInt16, influxURL: String, api: String = "v1", extra: [String: String] = [:]) {
-        environment = [
-            "MQTT_PORT": "\(brokerPort)", "MQTT_CLIENT_ID": "bridge-\(UUID().uuidString.prefix(8))",
-            "MQTT_RECONNECT_MIN": "200ms", "MQTT_RECONNECT_MAX": "1s",
-            "INFLUXDB_API": api, "INFLUXDB_URL": influxURL, "INFLUXDB_DATABASE": "iotflow",
-            "INFLUXDB_FLUSH_INTERVAL": "500ms", "INFLUXDB_FLUSH_JITTER": "0s", "INFLUXDB_TIMEOUT": "5s",
-            "RETRY_INITIAL": "200ms", "RETRY_MAX": "2s", "BREAKER_OPEN_FOR": "2s", "BREAKER_MAX_OPEN_FOR": "5s",
-            "BUFFER_PATH": stateDirectory + "/buffer", "DEAD_LETTERS_PATH": stateDirectory + "/dead-letters.jsonl",
-            "LOGGING_SUMMARY_INTERVAL": "1h",
-        ].merging(extra) { $1 }
-    }
-
-    /// Starts the bridge and returns once it has subscribed (again).
-    func start() async throws {
-        let before = subscriptions
-        let process = try ManagedProcess(
-            executable: try Integration.product("iotflow-bridge"),
-            arguments: ["run"],
-            environment: environment,
-            logURL: log
-        )
-        current.withLock { $0 = process }
-        try await eventually(timeout: .seconds(30), "the bridge to subscribe") {
-            guard process.isRunning else { throw HarnessError("the bridge exited: \(process.logTail())") }
-            return subscriptions > before
-        }
-    }
-
-    func kill9() async { await current.withLock { $0 }?.kill9() }
-
-    /// The running bridge's process id.
-    var pid: Int32? { current.withLock { $0 }?.pid }
-
-    /// SIGTERM; returns the exit status and how long the bridge took to exit.
-    func terminate() async -> (status: Int32?, took: Duration) {
-        let started = ContinuousClock.now
-        guard let process = current.withLock({ $0 }) else { return (nil, .zero) }
-        await process.terminate(timeout: .seconds(60))
-        return (process.terminationStatus, ContinuousClock.now - started)
-    }
-
-    var logText: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
-    private var subscriptions: Int { logText.components(separatedBy: "Subscribed.").count - 1 }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: stateDirectory)
-        try? FileManager.default.removeItem(at: log)
-    }
-}
-
-/// `iotflow-sim publish` running in the background (QoS 1, epoch-ms device timestamps, so a
-/// replayed point is the same point).
-private func startPublisher(
-    port: UInt16,
-    devices: Int,
-    count: Int,
-    rate: Int,
-    firstSeq: Int = 0
-) throws
-    -> ManagedProcess
-{
-    try ManagedProcess(
-        executable: try Integration.product("iotflow-sim"),
-        arguments: [
-            "publish", "--port", "\(port)", "--devices", "\(devices)", "--count", "\(count)", "--rate", "\(rate)",
-            "--qos", "1", "--first-seq", "\(firstSeq)", "--timestamp", "epoch-ms", "--timeout", "300",
-        ],
-        logURL: URL(fileURLWithPath: temporaryPath("iotflow-publisher", extension: "log"))
-    )
-}
-
-/// Waits for the publisher and requires that the broker acknowledged every message.
-private func requireAllAcknowledged(_ publisher: ManagedProcess, count: Int) async throws {
-    try await eventually(timeout: .seconds(300), "the publisher to finish") { !publisher.isRunning }
-    #expect(publisher.terminationStatus == 0)
-    try #require(publisher.logText().contains("published \(count) acknowledged \(count)"), "\(publisher.logText())")
-}
-
 @Suite(.requiresRealServers, .serialized, .timeLimit(.minutes(5)))
 struct DurabilityTests {
     private let database = "iotflow"
@@ -144,7 +58,10 @@ struct DurabilityTests {
         let bridge = BridgeProcess(
             brokerPort: broker.port,
             influxURL: influx.baseURL.absoluteString,
-            extra: ["BUFFER_MAX_DISK_BYTES": "1048576", "MAPPING_MAX_PAYLOAD_BYTES": "4096"]
+            extra: [
+                "BUFFER_MAX_DISK_BYTES": "1048576", "MAPPING_MAX_PAYLOAD_BYTES": "4096",
+                "MAPPING_MAX_ENCODED_BYTES": "16384",
+            ]
         )
         try await bridge.start()
         await influx.stop()
