@@ -65,7 +65,10 @@ public final class BridgeApplication: Sendable {
             logger: logger
         )
         for warning in configuration.warnings {
-            logger.warning("Configuration weakens a guarantee.", metadata: ["key": "\(warning.key)", "warning": "\(warning.message)"])
+            logger.warning(
+                "Configuration weakens a guarantee.",
+                metadata: ["key": "\(warning.key)", "warning": "\(warning.message)"]
+            )
         }
         summary = SummaryService(
             interval: configuration.logging.summaryInterval,

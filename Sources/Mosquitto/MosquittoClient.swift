@@ -171,7 +171,11 @@ public final class MosquittoClient {
     /// Subscribes to one topic filter; the SUBACK arrives through `onSubscribe`. `retained`
     /// applies to MQTT 5 clients only.
     @discardableResult
-    public func subscribe(_ filter: String, qos: Int, retained: RetainHandling = .always) throws(MosquittoError)
+    public func subscribe(
+        _ filter: String,
+        qos: Int,
+        retained: RetainHandling = .always
+    ) throws(MosquittoError)
         -> CInt
     {
         var messageID: CInt = 0

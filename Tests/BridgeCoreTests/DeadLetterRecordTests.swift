@@ -45,7 +45,12 @@ import Testing
     }
 
     @Test func anOversizedPayloadKeepsItsBeginningAndItsSize() {
-        let letter = record(.payloadTooLarge, parts: [], payload: Array(repeating: 0x61, count: 100_000), maxPayloadBytes: 4096)
+        let letter = record(
+            .payloadTooLarge,
+            parts: [],
+            payload: Array(repeating: 0x61, count: 100_000),
+            maxPayloadBytes: 4096
+        )
         #expect(letter.payload?.count == 4096 && letter.payloadBytes == 100_000)
         #expect(letter.jsonLine.contains(#""payload_bytes":100000"#))
         #expect(DeadLetter(jsonLine: letter.jsonLine) == letter)

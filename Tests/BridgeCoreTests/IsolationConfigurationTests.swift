@@ -18,7 +18,12 @@ import Testing
 
     @Test func qos2IsRefusedWithTheDurableBufferAndQoS0DrawsAWarning() {
         #expect(keys { $0.mqtt.qos = 2 } == ["mqtt.qos"])
-        #expect(keys { $0.mqtt.qos = 2; $0.buffer.durable = false }.isEmpty)
+        #expect(
+            keys {
+                $0.mqtt.qos = 2
+                $0.buffer.durable = false
+            }.isEmpty
+        )
         var qos0 = BridgeConfiguration()
         qos0.mqtt.qos = 0
         #expect(keys { $0.mqtt.qos = 0 }.isEmpty)

@@ -5,7 +5,10 @@ import BridgeCore
 import Testing
 
 @Suite struct MessageBoundsTests {
-    private func map(_ payload: [UInt8], _ configuration: MappingConfiguration = .init()) -> (
+    private func map(
+        _ payload: [UInt8],
+        _ configuration: MappingConfiguration = .init()
+    ) -> (
         MappingResult, LineProtocolWriter, PointMapper
     ) {
         var mapper = PointMapper(configuration: configuration)

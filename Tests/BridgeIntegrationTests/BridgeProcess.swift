@@ -105,4 +105,3 @@ func requireAllAcknowledged(_ publisher: ManagedProcess, count: Int) async throw
     #expect(publisher.terminationStatus == 0)
     try #require(publisher.logText().contains("published \(count) acknowledged \(count)"), "\(publisher.logText())")
 }
-

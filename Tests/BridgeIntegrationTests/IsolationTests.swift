@@ -113,7 +113,8 @@ struct IsolationTests {
         // Longest device id and measurement levels repeated on 8,000 tiny readings: 3.3 MB of line
         // protocol from a 64 KB payload, three times the whole buffer. It used to end the intake
         // loop at every start.
-        let topic = "iotflow/devices/\(String(repeating: "e", count: 128))/telemetry/\(String(repeating: "m", count: 256))"
+        let topic =
+            "iotflow/devices/\(String(repeating: "e", count: 128))/telemetry/\(String(repeating: "m", count: 256))"
         let burst = Array(("[" + Array(repeating: #"{"t":1}"#, count: 8000).joined(separator: ",") + "]").utf8)
         for _ in 0..<3 { try await publishBytes(port: broker.port, topic: topic, burst) }
         try await requireFleetLanded(fleet, 3_000, influx)

@@ -43,7 +43,11 @@ struct MappingEndToEndTests {
         #expect(try await influx.fieldTypes(measurement: "power", database: database) == ["watts": "float"])
         let refused = try deadLetters(configuration)
         #expect(refused.count == 2, "\(refused)")
-        #expect(refused.allSatisfy { $0.reason == "type_conflict" && $0.refused.map(\.field) == ["watts"] && $0.topic == topic })
+        #expect(
+            refused.allSatisfy {
+                $0.reason == "type_conflict" && $0.refused.map(\.field) == ["watts"] && $0.topic == topic
+            }
+        )
         #expect(refused.allSatisfy { $0.device == "dev-mixed" })
         #expect(
             refused.compactMap { $0.payload.map { String(decoding: $0, as: UTF8.self) } } == [

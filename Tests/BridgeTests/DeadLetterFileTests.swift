@@ -32,7 +32,9 @@ import Testing
         #expect(names.count > 5)
         for name in names { #expect(size(dir + "/" + name) <= 10_000, "\(name)") }
         // Nothing lost, in order: the rotated files, oldest first, then the current one.
-        let ordered = names.sorted { (Int($0.split(separator: ".").last!) ?? 0) > (Int($1.split(separator: ".").last!) ?? 0) }
+        let ordered = names.sorted {
+            (Int($0.split(separator: ".").last!) ?? 0) > (Int($1.split(separator: ".").last!) ?? 0)
+        }
         let records = try ordered.flatMap {
             try String(contentsOfFile: dir + "/" + $0, encoding: .utf8).split(separator: "\n")
         }
@@ -43,14 +45,23 @@ import Testing
         let dir = try directory()
         let file = DeadLetterFile(path: dir + "/dl.jsonl", maxBytes: 2_000, maxFiles: 2, logger: Logger(label: "t"))
         for index in 0..<20 { file.append([letter(index)]) }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["dl.jsonl", "dl.jsonl.1", "dl.jsonl.2"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == [
+                "dl.jsonl", "dl.jsonl.1", "dl.jsonl.2",
+            ]
+        )
     }
 
     @Test func aFailedWriteIsReportedAndTheNextOneWorksOnceThePathDoes() throws {
         let dir = try directory()
         // A path whose parent is a regular file cannot be created, even by root.
         try Data().write(to: URL(fileURLWithPath: dir + "/blocker"))
-        let file = DeadLetterFile(path: dir + "/blocker/dl.jsonl", maxBytes: 1_000_000, maxFiles: 1, logger: Logger(label: "t"))
+        let file = DeadLetterFile(
+            path: dir + "/blocker/dl.jsonl",
+            maxBytes: 1_000_000,
+            maxFiles: 1,
+            logger: Logger(label: "t")
+        )
         #expect(file.append([letter(1)]) == 0)
         try FileManager.default.removeItem(atPath: dir + "/blocker")
         #expect(file.append([letter(2)]) == 1)

@@ -92,7 +92,10 @@ public final class DeadLetterFile: Sendable {
                 written += chunkRecords
                 if state.failing {
                     state.failing = false
-                    logger.notice("The dead-letter file takes writes again.", metadata: ["dead_letters.path": "\(path)"])
+                    logger.notice(
+                        "The dead-letter file takes writes again.",
+                        metadata: ["dead_letters.path": "\(path)"]
+                    )
                 }
                 return written
             } catch {
