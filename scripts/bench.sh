@@ -152,6 +152,6 @@ print(f"backlog drain, plain subscriber: {drain_subscriber:,.0f} msg/s")
 print(f"backlog drain ratio durable/memory: {drains['durable'] / drains['memory']:.2f}")
 PY
 
-echo "==> mapping cost per message (1,000,000 messages, best of 3)"
+echo "==> mapping cost per message and per input byte, ordinary and hostile shapes (best of 3)"
 swift build -q -c release --package-path Benchmarks
 Benchmarks/.build/release/mapping-bench 1000000

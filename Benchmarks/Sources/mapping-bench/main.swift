@@ -5,11 +5,10 @@ import BridgeCore
 
 /// Maps the same message `count` times into a reused writer, as `MQTTIntake` does, and returns
 /// nanoseconds per message (the best of three runs, to keep scheduler noise out).
-func nanosecondsPerMessage(topic: String, payload: String, count: Int) -> Double {
+func nanosecondsPerMessage(topic: String, payload payloadBytes: [UInt8], count: Int) -> Double {
     var mapper = PointMapper(configuration: MappingConfiguration())
     var writer = LineProtocolWriter()
     let topicBytes = Array(topic.utf8)
-    let payloadBytes = Array(payload.utf8)
     var best = Double.infinity
     var checksum = 0
     for _ in 0..<3 {
@@ -46,10 +45,59 @@ let cases = [
     ),
     ("nested object (flattened env_t, env_h)", #"{"env":{"t":24.5,"h":60},"battery_level":85}"#),
 ]
-for (name, payload) in cases {
-    let nanoseconds = nanosecondsPerMessage(topic: topic, payload: payload, count: count)
-    let perSecond = 1e9 / nanoseconds
-    print(
-        "mapping \(name): \(Int(nanoseconds.rounded())) ns/message (\(Int(perSecond / 1000))k messages/s on one core)"
-    )
+/// Payloads a buggy or hostile device can send, each at the 64 KiB `max_payload_bytes`: what the
+/// MQTT thread pays for them bounds how long one device can hold it.
+func hostile(_ body: (Int) -> String, opening: String = "[", closing: String = "]") -> [UInt8] {
+    var payload = Array(opening.utf8)
+    var index = 0
+    while true {
+        let element = Array(((index == 0 ? "" : ",") + body(index)).utf8)
+        guard payload.count + element.count + closing.utf8.count <= 65_536 else { break }
+        payload += element
+        index += 1
+    }
+    return payload + Array(closing.utf8)
 }
+/// The shape measured in issue 10: `[`, 4,000 tabs, then `1,1,1,…` to 64 KiB.
+func tabsAndOnes() -> [UInt8] {
+    var payload = Array("[".utf8) + [UInt8](repeating: 0x09, count: 4000)
+    while payload.count < 65_530 { payload += Array("1,".utf8) }
+    return payload + Array("1]".utf8)
+}
+let hostileCases: [(String, [UInt8])] = [
+    ("64 KiB: [ + 4,000 tabs + 1,1,1,... (refused: too_many_points)", tabsAndOnes()),
+    ("64 KiB: readings {\"v\":\"NaN\"} (refused: too_many_points)", hostile { _ in #"{"v":"NaN"}"# }),
+    (
+        "64 KiB: 1,000 readings of 5 fields (mapped)",
+        Array(
+            ("[" + (0..<1000).map { #"{"t":\#($0).5,"h":60,"p":1013.2,"b":85,"s":\#($0)}"# }.joined(separator: ",")
+                + "]").utf8
+        )
+    ),
+    (
+        "64 KiB: one object, thousands of 1e999 values (refused: too_many_fields)",
+        hostile({ "\"k\($0)\":1e999" }, opening: "{", closing: "}")
+    ),
+    (
+        "64 KiB: one object, 250 keys repeated (duplicates shadowed)",
+        hostile({ "\"k\($0 % 250)\":\($0)" }, opening: "{", closing: "}")
+    ),
+    (
+        "64 KiB: a string of \\u0000 escapes (mapped as a long string, refused: string_too_long)",
+        Array(("{\"s\":\"" + String(repeating: "\\u0000", count: 10_900) + "\"}").utf8)
+    ),
+    (
+        "64 KiB: nesting 32 deep, repeated (refused: too_deep)",
+        hostile({ _ in String(repeating: "[", count: 32) + String(repeating: "]", count: 32) })
+    ),
+]
+var worst = (name: "", nanosecondsPerByte: 0.0)
+for (name, payload) in cases.map({ ($0.0, Array($0.1.utf8)) }) + hostileCases {
+    // About as many bytes for every case: a million flat messages, or ~1,000 of 64 KiB.
+    let iterations = max(200, count * 64 / max(payload.count, 64))
+    let nanoseconds = nanosecondsPerMessage(topic: topic, payload: payload, count: iterations)
+    let perByte = (nanoseconds / Double(payload.count) * 100).rounded() / 100
+    print("mapping \(name): \(Int(nanoseconds.rounded())) ns/message, \(perByte) ns/byte (\(payload.count) bytes)")
+    if payload.count > 1024 && perByte > worst.nanosecondsPerByte { worst = (name, perByte) }
+}
+print("mapping worst 64 KiB shape: \(worst.name), \(worst.nanosecondsPerByte) ns/byte")

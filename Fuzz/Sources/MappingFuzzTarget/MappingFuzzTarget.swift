@@ -10,24 +10,34 @@ import BridgeCore
 /// hold the invariants that keep line protocol from being injected; a violation traps, which
 /// libFuzzer reports as a crash with the input that caused it. Each mapper keeps its type registry
 /// across inputs, as on the MQTT thread.
+///
+/// The cost of one message is checked too: no more points than `max_points_per_message`, no more
+/// line-protocol bytes than `max_encoded_bytes`, and at most one dead-letter record, of one line,
+/// listing at most `DeadLetter.maxListedParts` parts and no larger than the payload twice over.
+private let configurations = [
+    MappingConfiguration(),
+    MappingConfiguration(
+        routes: [
+            "iotflow/devices/{device_id}/telemetry/{measurement}",
+            "iotflow/devices/{device_id}/status/{_} -> device_status",
+            "{site}/+/{device_id}/{measurement}",
+        ],
+        topicTag: true,
+        stringPolicy: .tag,
+        fieldTypes: ["count:integer", "n:unsigned", "value:integer"],
+        maxFields: 8,
+        maxDepth: 3,
+        maxKeyBytes: 16,
+        maxStringBytes: 16,
+        maxFieldTypes: 64,
+        maxPointsPerMessage: 16,
+        maxEncodedBytes: 2048
+    ),
+]
 nonisolated(unsafe) private var mappers = [
-    PointMapper(configuration: MappingConfiguration()),
+    PointMapper(configuration: configurations[0]),
     PointMapper(
-        configuration: MappingConfiguration(
-            routes: [
-                "iotflow/devices/{device_id}/telemetry/{measurement}",
-                "iotflow/devices/{device_id}/status/{_} -> device_status",
-                "{site}/+/{device_id}/{measurement}",
-            ],
-            topicTag: true,
-            stringPolicy: .tag,
-            fieldTypes: ["count:integer", "n:unsigned", "value:integer"],
-            maxFields: 8,
-            maxDepth: 3,
-            maxKeyBytes: 16,
-            maxStringBytes: 16,
-            maxFieldTypes: 64
-        ),
+        configuration: configurations[1],
         deviceRegistry: DeviceRegistry(devices: [
             "dev-1": [.init(key: "location", value: "roof, \"east\"\\"), .init(key: "device_type", value: "env")]
         ])
@@ -53,8 +63,42 @@ public func mappingFuzzTarget(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
             )
         }
         check(result, refusals: mappers[index].refusals)
+        checkCost(result, of: mappers[index], topic: topic, payload: payload, bounds: configurations[index])
     }
     return 0
+}
+
+/// What one message cost: its points and bytes, and the dead-letter record the intake would write.
+private func checkCost(
+    _ result: MappingResult,
+    of mapper: PointMapper,
+    topic: [UInt8],
+    payload: UnsafeRawBufferPointer,
+    bounds: MappingConfiguration
+) {
+    precondition(writer.pointCount <= bounds.maxPointsPerMessage, "more points than max_points_per_message")
+    precondition(writer.bytes.count <= bounds.maxEncodedBytes, "more bytes than max_encoded_bytes")
+    let reason: RefusalReason
+    switch result {
+    case .refused(let refused): reason = refused
+    case .mapped:
+        guard let first = mapper.refusals.first else { return }
+        reason = first.reason
+    }
+    let record = DeadLetter(
+        time: 0,
+        refusedAs: reason,
+        parts: mapper.refusals,
+        device: topic.withUnsafeBytes { mapper.deviceID(in: $0) },
+        topic: String(decoding: topic, as: UTF8.self),
+        payload: payload,
+        maxPayloadBytes: 65_536
+    ).jsonLine
+    precondition(record.utf8.filter { $0 == UInt8(ascii: "\n") }.count == 1, "a message made more than one record")
+    // The payload once (escaping at most doubles it), the topic (a control byte escapes to six),
+    // and at most 32 listed parts, each a reason and a key of at most max_key_bytes (256).
+    let bound = 2 * min(payload.count, 65_536) + 6 * topic.count + 32 * (2 * 256 + 64) + 1024
+    precondition(record.utf8.count <= bound, "a record is larger than its payload twice over")
 }
 
 private func check(_ result: MappingResult, refusals: [MappingRefusal]) {
