@@ -268,7 +268,7 @@ private struct SplitMix64: RandomNumberGenerator {
         ("missing segment", "segment 4 is not in the directory"),
         ("beyond the file", "segment 2: offset 100000 is beyond the end of the segment"),
         ("mid-record", "segment 2: offset 17 is not the start of a valid record"),
-        ("damaged record", "is not the start of a valid record"),
+        ("inside damage", "is not the start of a valid record"),
         ("too many points", "points taken of a record that holds 1"),
     ])
     func aCheckpointThatDoesNotMatchIsReportedAndDeletesNothing(kind: String, problem: String) {
@@ -280,7 +280,10 @@ private struct SplitMix64: RandomNumberGenerator {
         case "missing segment": checkpoint.segment = 4
         case "beyond the file": checkpoint.offset = 100_000
         case "mid-record": checkpoint.offset = 17
-        case "damaged record": two.bytes[two.records[3].lowerBound + 14] ^= 1
+        case "inside damage":
+            // Records 2 and 3 damaged: record 3's start lies inside the damage.
+            two.bytes[two.records[2].lowerBound + 14] ^= 1
+            two.bytes[two.records[3].lowerBound + 14] ^= 1
         default: checkpoint = BufferCheckpoint(segment: 2, offset: UInt64(two.records[0].lowerBound), acceptedPoints: 2)
         }
         let plan = plan(
@@ -292,8 +295,8 @@ private struct SplitMix64: RandomNumberGenerator {
         #expect(plan.checkpointProblem?.contains(problem) == true, "\(plan.checkpointProblem ?? "none")")
         #expect(plan.delivered.isEmpty && plan.segments.map(\.id) == [1, 2, 3])
         #expect(plan.start == BufferCheckpoint(segment: 1, offset: 16))
-        // 7, 12 (less the damaged record's one point) and 3 points.
-        let all = 7 + (kind == "damaged record" ? 11 : 12) + 3
+        // 7, 12 (less the damaged records' 3 + 1 points) and 3 points.
+        let all = 7 + (kind == "inside damage" ? 8 : 12) + 3
         #expect(plan.segments.reduce(0) { $0 + $1.points } == all)
     }
 
@@ -319,6 +322,22 @@ private struct SplitMix64: RandomNumberGenerator {
         #expect(kept.segments[0].cutTo == nil && !kept.segments[0].needsCopy)
         #expect(kept.segments[0].unreadable == [both.records[1], both.records[4].lowerBound..<both.bytes.count])
         #expect(kept.segments[0].length == both.bytes.count)
+    }
+
+    /// The writer stops at damage it finds at run time; its checkpoint there is the end of the
+    /// last valid record before the damage: it matches, and sending resumes after the damage.
+    @Test func aCheckpointAtTheStartOfDamageMatches() {
+        var two = SegmentBytes(id: 2, count: 6)
+        two.bytes[two.records[3].lowerBound + 13] ^= 1
+        let checkpoint = BufferCheckpoint(segment: 2, offset: UInt64(two.records[3].lowerBound), acceptedPoints: 1)
+        let plan = plan(
+            files([1, 2]),
+            checkpoint: checkpoint,
+            segments: [1: SegmentBytes(id: 1, count: 2).bytes, 2: two.bytes]
+        )
+        #expect(plan.checkpointProblem == nil && plan.delivered.map(\.id) == [1])
+        #expect(plan.start == BufferCheckpoint(segment: 2, offset: UInt64(two.records[4].lowerBound)))
+        #expect(plan.segments[0].points == 5)
     }
 
     @Test func theOldestSegmentStartingWithDamageStartsAtItsFirstValidRecord() {

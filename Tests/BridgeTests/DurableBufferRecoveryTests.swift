@@ -18,6 +18,11 @@ private func recordRanges(_ url: URL) throws -> [Range<Int>] {
     return ranges
 }
 
+/// The `seq` of a line made by `line(_:)`.
+private func sequenceNumber(_ text: String) -> Int {
+    Int(text.split(separator: "seq=")[1].split(separator: " ")[0])!
+}
+
 /// Flips one byte inside the lines of the record at `range` of the file at `url`.
 private func damage(_ url: URL, record range: Range<Int>) throws {
     var bytes = try Data(contentsOf: url)
@@ -79,6 +84,30 @@ private func damage(_ url: URL, record range: Range<Int>) throws {
         #expect(reopened.recovery.points == 2999)
         #expect(drain(reopened, batch: 333) == (0..<3000).filter { $0 != damaged }.map(line))
         #expect(directory.files.contains(first + ".corrupt") && !directory.files.contains(first))
+    }
+
+    /// Damage that appears while the bridge runs stops the writer there; after a restart the
+    /// records after it are sent, those before it are not sent again.
+    @Test func damageFoundWhileRunningIsSkippedAfterARestart() throws {
+        let directory = StateDirectory()
+        var sent: [String] = []
+        var damagedLine = ""
+        do {
+            let buffer = try directory.open(memory: 64 << 10, disk: 1 << 20)
+            for index in 0..<3000 { try appendMessage(buffer, [line(index)]) }
+            // The ring holds the first 64 KiB of lines; the last segment is read from the file later.
+            let later = directory.url(directory.segments[2])
+            let records = try recordRanges(later)
+            let bytes = [UInt8](try Data(contentsOf: later))
+            damagedLine = String(decoding: bytes[(records[10].lowerBound + 16)..<records[10].upperBound], as: UTF8.self)
+            try damage(later, record: records[10])
+            sent = drain(buffer, batch: 333)
+            #expect(sent.count < 3000 && sent.last.map { line(sequenceNumber($0) + 1) } == damagedLine)
+        }
+        let reopened = try directory.open(memory: 64 << 10, disk: 1 << 20)
+        #expect(reopened.recovery.checkpointProblem == nil)
+        let rest = drain(reopened, batch: 333)
+        #expect(sent + rest == (0..<3000).map(line).filter { $0 != damagedLine })
     }
 
     /// A checkpoint naming a segment that is not there once made start-up delete every segment

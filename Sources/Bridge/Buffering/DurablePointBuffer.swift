@@ -431,7 +431,20 @@ public final class DurablePointBuffer: PointBuffer, @unchecked Sendable {
             position.offset = run.lowerBound
             while !run.isEmpty {
                 do {
-                    try load(run, of: id, from: &position, budget: &budget, into: &loaded)
+                    let path = directory + "/" + SegmentFormat.fileName(id: id)
+                    if let damage = try Self.load(
+                        run,
+                        of: id,
+                        path: path,
+                        from: &position,
+                        budget: &budget,
+                        into: &loaded
+                    ) {
+                        logFileError(
+                            "A buffer segment is damaged past this point; restart the bridge to skip the damage.",
+                            damage
+                        )
+                    }
                 } catch {
                     if !droppedSince(generation) { logFileError("Cannot read the buffer; will try again.", error) }
                     break reading
@@ -478,68 +491,6 @@ public final class DurablePointBuffer: PointBuffer, @unchecked Sendable {
         spilled = cursor != Cursor(segment: last.id, offset: last.length, skipPoints: 0)
         condition.unlock()
         if !loaded.records.isEmpty || files.count > 1 { releaseAcceptedSegments() }
-    }
-
-    /// Records read from the files for the ring, and where each came from.
-    private struct LoadedRecords {
-        var lines: [UInt8] = []
-        var lengths: [UInt32] = []
-        var records: [(segment: UInt64, offset: Int, points: Int, firstPoint: Int)] = []
-    }
-
-    /// Reads the records of `run` (valid bytes of segment `id`) from `position` on, while they
-    /// fit `budget`; moves `position` past what it read.
-    private func load(
-        _ run: Range<Int>,
-        of id: UInt64,
-        from position: inout Cursor,
-        budget: inout Int,
-        into loaded: inout LoadedRecords
-    ) throws(BufferError) {
-        let path = directory + "/" + SegmentFormat.fileName(id: id)
-        let chunk: [UInt8]
-        do {
-            // A record takes at most 12 + 3 × its line bytes, so a record that fits the budget
-            // fits the chunk.
-            let descriptor = try FileIO.open(path, flags: O_RDONLY)
-            defer { close(descriptor) }
-            let count = min(run.upperBound - position.offset, 3 * budget + (1 << 20))
-            chunk = try FileIO.read(descriptor, count: count, at: position.offset, path: path)
-        }
-        let chunkStart = position.offset
-        var offset = 0
-        while offset < chunk.count {
-            let scanned = chunk.withUnsafeBytes { SegmentFormat.scan($0, at: offset) }
-            guard case .record(let record) = scanned else {
-                if chunk.count < run.upperBound - chunkStart { return }  // the chunk ends mid-record
-                logFileError(
-                    "A buffer segment is damaged past this point; restart the bridge to skip the damage.",
-                    BufferError("\(path) at byte \(chunkStart + offset): \(scanned)")
-                )
-                return
-            }
-            let skip = min(position.skipPoints, record.points)
-            var skippedBytes = 0
-            var recordLengths: [UInt32] = []
-            chunk.withUnsafeBytes { raw in
-                for index in 0..<record.points {
-                    let lineLength = raw.loadUnaligned(
-                        fromByteOffset: record.lengthsOffset + 4 * index,
-                        as: UInt32.self
-                    ).littleEndian
-                    if index < skip { skippedBytes += Int(lineLength) } else { recordLengths.append(lineLength) }
-                }
-            }
-            let lineBytes = record.lineBytes - skippedBytes
-            guard lineBytes <= budget else { return }
-            budget -= lineBytes
-            loaded.lines.append(contentsOf: chunk[(record.linesOffset + skippedBytes)..<record.end])
-            loaded.lengths += recordLengths
-            loaded.records.append((id, chunkStart + offset, record.points - skip, skip))
-            offset = record.end
-            position.offset = chunkStart + offset
-            position.skipPoints = 0
-        }
     }
 
     private func droppedSince(_ generation: Int) -> Bool {

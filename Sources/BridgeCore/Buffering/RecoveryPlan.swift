@@ -200,16 +200,16 @@ public struct RecoveryPlanner: Sendable {
             if let checkpoint, let place, let survey = checkpointSurvey, segment.id == checkpoint.segment {
                 (segment.points, segment.lineBytes) = survey.pending(from: place)
                 if plan.start == nil {
-                    let offset: Int
                     switch place {
-                    case .record(let index, _, _): offset = survey.records[index].offset
-                    case .end: offset = segment.length
+                    case .record(let index, let taken, _):
+                        plan.start = BufferCheckpoint(
+                            segment: segment.id,
+                            offset: UInt64(survey.records[index].offset),
+                            acceptedPoints: UInt32(taken)
+                        )
+                    case .end:
+                        plan.start = BufferCheckpoint(segment: segment.id, offset: UInt64(segment.length))
                     }
-                    plan.start = BufferCheckpoint(
-                        segment: segment.id,
-                        offset: UInt64(offset),
-                        acceptedPoints: checkpoint.acceptedPoints
-                    )
                 }
             }
             if plan.start == nil {

@@ -103,8 +103,9 @@ public struct SegmentSurvey: Equatable, Sendable {
     public var points: Int { records.reduce(0) { $0 + $1.points } }
     public var lineBytes: Int { records.reduce(0) { $0 + $1.lineBytes } }
 
-    /// Where a checkpoint may point in this segment: a valid record, or its end (the end of the
-    /// file, or the start of a torn tail: a crash mid-write after the checkpoint was recorded).
+    /// Where a checkpoint may point in this segment: a valid record, the start of a damaged range
+    /// (the writer found the damage at run time), or the end (of the file, or the start of a torn
+    /// tail: a crash mid-write after the checkpoint was recorded).
     public enum Place: Equatable, Sendable {
         /// The record `index` of `records`, whose first points (taking `takenLineBytes`) were taken.
         case record(index: Int, takenPoints: Int, takenLineBytes: Int)
@@ -123,6 +124,11 @@ public struct SegmentSurvey: Equatable, Sendable {
             return .failure(Mismatch("offset \(offset) is beyond the end of the segment (\(fileBytes) bytes)"))
         }
         let index = records.partitioningIndex { UInt64($0.offset) >= offset }
+        if damage.contains(where: { UInt64($0.lowerBound) == offset }) {
+            // The end of the last valid record before damage: the writer met the damage at run
+            // time and stopped there. What it had taken of the damaged record cannot be read.
+            return .success(index < records.count ? .record(index: index, takenPoints: 0, takenLineBytes: 0) : .end)
+        }
         guard index < records.count, UInt64(records[index].offset) == offset else {
             return .failure(Mismatch("offset \(offset) is not the start of a valid record"))
         }
