@@ -198,18 +198,17 @@ public struct RecoveryPlanner: Sendable {
                 continue
             }
             if let checkpoint, let place, let survey = checkpointSurvey, segment.id == checkpoint.segment {
+                // The first segment kept: those before it were delivered.
                 (segment.points, segment.lineBytes) = survey.pending(from: place)
-                if plan.start == nil {
-                    switch place {
-                    case .record(let index, let taken, _):
-                        plan.start = BufferCheckpoint(
-                            segment: segment.id,
-                            offset: UInt64(survey.records[index].offset),
-                            acceptedPoints: UInt32(taken)
-                        )
-                    case .end:
-                        plan.start = BufferCheckpoint(segment: segment.id, offset: UInt64(segment.length))
-                    }
+                switch place {
+                case .record(let index, let taken, _):
+                    plan.start = BufferCheckpoint(
+                        segment: segment.id,
+                        offset: UInt64(survey.records[index].offset),
+                        acceptedPoints: UInt32(taken)
+                    )
+                case .end:
+                    plan.start = BufferCheckpoint(segment: segment.id, offset: UInt64(segment.length))
                 }
             }
             if plan.start == nil {
