@@ -57,6 +57,15 @@ final class BridgeProcess: Sendable {
 
     var logText: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 
+    /// The durable buffer's directory.
+    var bufferDirectory: String { stateDirectory + "/buffer" }
+
+    /// The size of the rejected-lines dead-letter file in bytes (0 when there is none).
+    var deadLetterBytes: Int {
+        let path = stateDirectory + "/dead-letters.jsonl"
+        return ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+    }
+
     /// Whether the bridge started last is still running.
     var isRunning: Bool { current.withLock { $0 }?.isRunning ?? false }
 
@@ -85,7 +94,8 @@ func startPublisher(
     devices: Int,
     count: Int,
     rate: Int,
-    firstSeq: Int = 0
+    firstSeq: Int = 0,
+    measurement: String = "environment"
 ) throws
     -> ManagedProcess
 {
@@ -93,7 +103,8 @@ func startPublisher(
         executable: try Integration.product("iotflow-sim"),
         arguments: [
             "publish", "--port", "\(port)", "--devices", "\(devices)", "--count", "\(count)", "--rate", "\(rate)",
-            "--qos", "1", "--first-seq", "\(firstSeq)", "--timestamp", "epoch-ms", "--timeout", "300",
+            "--qos", "1", "--first-seq", "\(firstSeq)", "--timestamp", "epoch-ms", "--measurement", measurement,
+            "--timeout", "300",
         ],
         logURL: URL(fileURLWithPath: temporaryPath("iotflow-publisher", extension: "log"))
     )

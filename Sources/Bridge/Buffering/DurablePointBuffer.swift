@@ -19,10 +19,13 @@ public import Logging
 /// - **Remove**: the checkpoint file records how far InfluxDB has taken the buffer (a record
 ///   position and the points of that record already taken); segments wholly before it are
 ///   deleted. After a crash, a restart resends only what lies after the checkpoint.
-/// - **Recovery** (`init`): every segment is read and every record checked; a torn record at
-///   the end of the last segment (a crash mid-write, never acknowledged) is cut off and logged;
-///   a damaged record elsewhere ends what can be read of that segment, which is kept as
-///   `*.corrupt` once the rest is sent. Files the bridge did not write are left alone.
+/// - **Recovery** (`init`, decisions in `RecoveryPlanner`): every segment is read and every
+///   record checked. Only a record cut short at the end of the newest segment (a crash
+///   mid-write, never acknowledged) is cut off. Damage anywhere else costs only its own bytes:
+///   reading resumes at the next valid record, the writer skips the damaged ranges, and the
+///   file as found is kept as `<segment>.corrupt`. A checkpoint that does not match the
+///   segments is reported and ignored (everything is sent again); segments are deleted only
+///   before a matching one. Entries the bridge did not write are reported and left alone.
 ///
 /// The disk budget (`buffer.max_disk_bytes`) counts whole segment files, so a segment's accepted
 /// front takes space until the segment is deleted; segments are a sixteenth of the budget.
@@ -41,26 +44,45 @@ public final class DurablePointBuffer: PointBuffer, @unchecked Sendable {
         public var bytes = 0
         /// Segment files read.
         public var segments = 0
-        /// Bytes of a torn last record that were cut off.
+        /// Bytes of a torn last record (cut off unless the file is also damaged).
         public var tornBytes = 0
-        /// Segments with damaged records, and the bytes after the damage that cannot be read.
-        public var corruptSegments: [String] = []
-        public var unreadableBytes = 0
-        /// Files in the state directory that the bridge did not write (left alone).
-        public var foreignFiles: [String] = []
+        /// Segments with damaged records; what lies on both sides of the damage is sent.
+        public var damagedSegments: [DamagedSegment] = []
+        /// Bytes of damage that cannot be read, in all segments.
+        public var unreadableBytes: Int { damagedSegments.reduce(0) { $0 + $1.unreadableBytes } }
+        /// Entries in the state directory that the bridge did not write or cannot use (left alone).
+        public var leftAlone: [RecoveryPlan.LeftAlone] = []
+        /// Why the checkpoint was not trusted (everything was sent again, nothing deleted).
+        public var checkpointProblem: String?
+        /// Damaged segments no `.corrupt` copy could be made of (file: reason); never deleted.
+        public var copyFailures: [String] = []
+    }
+
+    /// A segment file with damage, as start-up found it.
+    public struct DamagedSegment: Equatable, Sendable {
+        public var file: String
+        /// The byte ranges the writer skips, and the damaged bytes among them.
+        public var unreadable: [Range<Int>]
+        public var unreadableBytes: Int
+        /// Valid records read, on both sides of the damage.
+        public var records: Int
+        /// Whether `<file>.corrupt` holds the file as found.
+        public var copied: Bool
     }
 
     struct Segment {
         let id: UInt64
-        /// Bytes of whole, valid records (plus the header).
+        /// The file's bytes.
         var length: Int
         /// Points (and their line bytes) in the segment's records, less those InfluxDB had taken
         /// at start-up; not lowered as the writer removes batches (only a segment the writer has
         /// not read yet is ever dropped, and all of its points are waiting).
         var points = 0
         var lineBytes = 0
-        /// Whether bytes past `length` could not be read; then the file is kept, renamed.
-        var corrupt: Bool
+        /// Ranges that hold no valid record (damage found at start-up), sorted: the writer skips them.
+        var unreadable: [Range<Int>] = []
+        /// Whether the file is damaged and has no `.corrupt` copy: then it is never deleted.
+        var keep = false
     }
 
     /// The next record to load into the ring, and how many of its points were already taken.
@@ -150,7 +172,7 @@ public final class DurablePointBuffer: PointBuffer, @unchecked Sendable {
         let descriptor = try Self.createSegment(id: activeID, path: activePath, sync: fsyncPolicy != .off)
         active = (descriptor, activeID, SegmentFormat.headerBytes, activePath)
         if fsyncPolicy != .off { try FileIO.syncDirectory(directory) }
-        scan.segments.append(Segment(id: activeID, length: SegmentFormat.headerBytes, corrupt: false))
+        scan.segments.append(Segment(id: activeID, length: SegmentFormat.headerBytes))
 
         segments = scan.segments
         cursor = scan.start ?? Cursor(segment: activeID, offset: SegmentFormat.headerBytes, skipPoints: 0)
@@ -159,7 +181,7 @@ public final class DurablePointBuffer: PointBuffer, @unchecked Sendable {
         heldBytes = scan.recovery.bytes
         diskBytes = scan.segments.reduce(0) { $0 + $1.length }
         recovery = scan.recovery
-        logRecovery()
+        Self.log(recovery, directory: directory, logger: logger)
     }
 
     deinit {
@@ -192,6 +214,8 @@ public final class DurablePointBuffer: PointBuffer, @unchecked Sendable {
     ) -> Bool {
         // The writer must be able to load any record into an empty ring.
         guard lines.count <= ring.capacityBytes else { return false }
+        // A record holds at least one point: recovery reads a zeroed run as damage, not records.
+        guard lineLengths.count > 0 else { return true }
         stagedRecordStarts.append(stagedRecords.count)
         stagedRecordPoints.append(lineLengths.count)
         SegmentFormat.appendRecord(lines: lines, lineLengths: lineLengths, to: &stagedRecords)
@@ -270,7 +294,7 @@ public final class DurablePointBuffer: PointBuffer, @unchecked Sendable {
         close(active.descriptor)
         active = (descriptor, id, SegmentFormat.headerBytes, path)
         condition.lock()
-        segments.append(Segment(id: id, length: SegmentFormat.headerBytes, corrupt: false))
+        segments.append(Segment(id: id, length: SegmentFormat.headerBytes))
         diskBytes += SegmentFormat.headerBytes
         if !spilled { cursor = Cursor(segment: id, offset: SegmentFormat.headerBytes, skipPoints: 0) }
         condition.unlock()
@@ -307,7 +331,7 @@ public final class DurablePointBuffer: PointBuffer, @unchecked Sendable {
             let path = directory + "/" + SegmentFormat.fileName(id: segment.id)
             // Deleted only after it left the list, so the writer never reads it again. A crash
             // before the deletion brings its points back at the next start, which loses nothing.
-            if segment.corrupt { rename(path, path + ".corrupt") } else { unlink(path) }
+            if !segment.keep { unlink(path) }
         }
         return (dropped.reduce(0) { $0 + $1.points }, dropped.reduce(0) { $0 + $1.lineBytes })
     }
@@ -381,83 +405,55 @@ public final class DurablePointBuffer: PointBuffer, @unchecked Sendable {
         }
         for segment in released {
             let path = directory + "/" + SegmentFormat.fileName(id: segment.id)
-            if segment.corrupt {
-                rename(path, path + ".corrupt")
-                logger.error(
-                    "Sent what could be read of a damaged buffer segment; the file is kept for inspection.",
-                    metadata: ["buffer.file": "\(path).corrupt"]
-                )
-            } else if unlink(path) != 0 {
+            // A damaged segment without a `.corrupt` copy stays where it is.
+            if !segment.keep && unlink(path) != 0 {
                 logFileError("Cannot delete a sent buffer segment.", .system("cannot delete", path))
             }
         }
     }
 
-    /// Loads records from the files into the ring, oldest first, while they fit.
+    /// Loads records from the files into the ring, oldest first, while they fit, skipping the
+    /// damaged ranges recovery found.
     private func loadFromFiles() {
         condition.lock()
         var position = cursor
         var budget = ring.freeBytes
-        let files = segments.filter { $0.id >= position.segment }.map { ($0.id, $0.length) }
+        let files = segments.filter { $0.id >= position.segment }.map { ($0.id, $0.length, $0.unreadable) }
         let generation = dropGeneration
         condition.unlock()
 
-        var lines: [UInt8] = []
-        var lengths: [UInt32] = []
-        var records: [(segment: UInt64, offset: Int, points: Int, firstPoint: Int)] = []
-        reading: for (id, length) in files {
+        var loaded = LoadedRecords()
+        reading: for (id, length, unreadable) in files {
             if id != position.segment {
                 position = Cursor(segment: id, offset: SegmentFormat.headerBytes, skipPoints: 0)
             }
-            guard position.offset < length else { continue }
-            let path = directory + "/" + SegmentFormat.fileName(id: id)
-            let chunk: [UInt8]
-            do {
-                // A record takes at most 12 + 3 × its line bytes, so a record that fits the
-                // budget fits the chunk.
-                let descriptor = try FileIO.open(path, flags: O_RDONLY)
-                defer { close(descriptor) }
-                let count = min(length - position.offset, 3 * budget + (1 << 20))
-                chunk = try FileIO.read(descriptor, count: count, at: position.offset, path: path)
-            } catch {
-                if !droppedSince(generation) { logFileError("Cannot read the buffer; will try again.", error) }
-                break reading
-            }
-            let chunkStart = position.offset
-            var offset = 0
-            while offset < chunk.count {
-                let scanned = chunk.withUnsafeBytes { SegmentFormat.scan($0, at: offset) }
-                guard case .record(let record) = scanned else {
-                    if chunk.count < length - chunkStart { break }  // the chunk ends mid-record
-                    logFileError(
-                        "A buffer segment is damaged past this point; restart the bridge to skip the damage.",
-                        BufferError("\(path) at byte \(chunkStart + offset): \(scanned)")
-                    )
+            var run = SegmentFormat.readableRun(from: position.offset, length: length, damage: unreadable)
+            position.offset = run.lowerBound
+            while !run.isEmpty {
+                do {
+                    let path = directory + "/" + SegmentFormat.fileName(id: id)
+                    if let damage = try Self.load(
+                        run,
+                        of: id,
+                        path: path,
+                        from: &position,
+                        budget: &budget,
+                        into: &loaded
+                    ) {
+                        logFileError(
+                            "A buffer segment is damaged past this point; restart the bridge to skip the damage.",
+                            damage
+                        )
+                    }
+                } catch {
+                    if !droppedSince(generation) { logFileError("Cannot read the buffer; will try again.", error) }
                     break reading
                 }
-                let skip = min(position.skipPoints, record.points)
-                var skippedBytes = 0
-                var recordLengths: [UInt32] = []
-                chunk.withUnsafeBytes { raw in
-                    for index in 0..<record.points {
-                        let lineLength = raw.loadUnaligned(
-                            fromByteOffset: record.lengthsOffset + 4 * index,
-                            as: UInt32.self
-                        ).littleEndian
-                        if index < skip { skippedBytes += Int(lineLength) } else { recordLengths.append(lineLength) }
-                    }
-                }
-                let lineBytes = record.lineBytes - skippedBytes
-                guard lineBytes <= budget else { break reading }
-                budget -= lineBytes
-                lines.append(contentsOf: chunk[(record.linesOffset + skippedBytes)..<record.end])
-                lengths += recordLengths
-                records.append((id, chunkStart + offset, record.points - skip, skip))
-                offset = record.end
-                position.offset = chunkStart + offset
-                position.skipPoints = 0
+                // Out of budget, a chunk that ended mid-record, or damage found at run time.
+                guard position.offset == run.upperBound else { break reading }
+                run = SegmentFormat.readableRun(from: position.offset, length: length, damage: unreadable)
+                position.offset = run.lowerBound
             }
-            if position.offset < length { break }
         }
 
         condition.lock()
@@ -466,11 +462,11 @@ public final class DurablePointBuffer: PointBuffer, @unchecked Sendable {
             condition.unlock()
             return
         }
-        let appended = lines.withUnsafeBufferPointer { bytes in
-            lengths.withUnsafeBufferPointer { ring.append(lines: bytes, lineLengths: $0) }
+        let appended = loaded.lines.withUnsafeBufferPointer { bytes in
+            loaded.lengths.withUnsafeBufferPointer { ring.append(lines: bytes, lineLengths: $0) }
         }
         precondition(appended, "records loaded within the ring's free bytes must fit")
-        for record in records {
+        for record in loaded.records {
             ledger.loaded(
                 segment: record.segment,
                 offset: record.offset,
@@ -478,59 +474,29 @@ public final class DurablePointBuffer: PointBuffer, @unchecked Sendable {
                 firstPoint: record.firstPoint
             )
         }
-        // Past the end of a finished segment, the cursor moves to the start of the next.
+        // Past the end of a finished segment, the cursor moves to the first record of the next.
         if let index = segments.firstIndex(where: { $0.id == position.segment }), index + 1 < segments.count,
             position.offset >= segments[index].length
         {
-            position = Cursor(segment: segments[index + 1].id, offset: SegmentFormat.headerBytes, skipPoints: 0)
+            let next = segments[index + 1]
+            let run = SegmentFormat.readableRun(
+                from: SegmentFormat.headerBytes,
+                length: next.length,
+                damage: next.unreadable
+            )
+            position = Cursor(segment: next.id, offset: run.lowerBound, skipPoints: 0)
         }
         cursor = position
         let last = segments[segments.count - 1]
         spilled = cursor != Cursor(segment: last.id, offset: last.length, skipPoints: 0)
         condition.unlock()
-        if !records.isEmpty || files.count > 1 { releaseAcceptedSegments() }
+        if !loaded.records.isEmpty || files.count > 1 { releaseAcceptedSegments() }
     }
 
     private func droppedSince(_ generation: Int) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         return dropGeneration != generation
-    }
-
-    private func logRecovery() {
-        let found = recovery
-        let metadata: Logger.Metadata = [
-            "buffer.path": "\(directory)", "buffer.points": "\(found.points)", "buffer.bytes": "\(found.bytes)",
-            "buffer.segments": "\(found.segments)",
-        ]
-        if found.points > 0 {
-            logger.notice("Recovered the durable buffer; its points are sent first.", metadata: metadata)
-        } else {
-            logger.info("Opened the durable buffer.", metadata: metadata)
-        }
-        if found.tornBytes > 0 {
-            logger.notice(
-                "Cut off a record torn by a crash mid-write; it was never acknowledged, so the broker resends it.",
-                metadata: ["buffer.path": "\(directory)", "buffer.torn_bytes": "\(found.tornBytes)"]
-            )
-        }
-        if !found.corruptSegments.isEmpty {
-            logger.error(
-                "Damaged buffer segments: what precedes the damage is sent; what follows cannot be read and is kept in the file for inspection.",
-                metadata: [
-                    "buffer.path": "\(directory)", "buffer.files": "\(found.corruptSegments.joined(separator: ","))",
-                    "buffer.unreadable_bytes": "\(found.unreadableBytes)",
-                ]
-            )
-        }
-        if !found.foreignFiles.isEmpty {
-            logger.warning(
-                "Files in the buffer's state directory that the bridge did not write; left alone.",
-                metadata: [
-                    "buffer.path": "\(directory)", "buffer.files": "\(found.foreignFiles.joined(separator: ","))",
-                ]
-            )
-        }
     }
 
     private func logFileError(_ message: Logger.Message, _ error: BufferError) {

@@ -71,9 +71,9 @@ enum FileIO {
         return bytes
     }
 
-    /// The whole file at `path`.
-    static func readFile(_ path: String) throws(BufferError) -> [UInt8] {
-        let descriptor = try open(path, flags: O_RDONLY)
+    /// The whole file at `path`; `flags` are added to `O_RDONLY` (`O_NOFOLLOW`, say).
+    static func readFile(_ path: String, flags: CInt = 0) throws(BufferError) -> [UInt8] {
+        let descriptor = try open(path, flags: O_RDONLY | flags)
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw .system("cannot stat", path) }

@@ -20,6 +20,10 @@ public enum SegmentFormat {
     public static let recordHeaderBytes = 12
     /// The largest record body accepted when reading (a sanity bound, far above any message).
     public static let maxRecordBodyBytes = 1 << 28
+    /// Segment ids the bridge reads: 1 up to 2^60 − 1, so that the next id never overflows (a
+    /// segment every millisecond would take 36 million years to reach the bound). A file
+    /// named with an id outside this range is reported and left alone.
+    public static let idRange: ClosedRange<UInt64> = 1...(1 << 60 - 1)
 
     /// The header of segment `id`.
     public static func header(id: UInt64) -> [UInt8] {
@@ -91,7 +95,8 @@ public enum SegmentFormat {
     }
 
     /// Reads the record at `offset` of `bytes` (a segment's contents, or a part starting at a
-    /// record boundary).
+    /// record boundary). The cheap checks (lengths that add up, lines that end in `\n`) come
+    /// before the checksum, so that `resynchronise` can try every byte offset of a damaged run.
     public static func scan(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Scan {
         let available = bytes.count - offset
         if available == 0 { return .end }
@@ -99,27 +104,71 @@ public enum SegmentFormat {
         let crc = bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian
         let bodyLength = Int(bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self).littleEndian)
         let points = Int(bytes.loadUnaligned(fromByteOffset: offset + 8, as: UInt32.self).littleEndian)
-        guard bodyLength <= maxRecordBodyBytes, points * 4 <= bodyLength else {
+        // Every record holds a point (`append` writes none without), so a zeroed run is not one.
+        guard points > 0, bodyLength <= maxRecordBodyBytes, points * 4 < bodyLength else {
             return .invalid("an impossible record length")
         }
         guard available >= recordHeaderBytes + bodyLength else { return .invalid("a record cut short") }
-        let covered = UnsafeRawBufferPointer(rebasing: bytes[(offset + 4)..<(offset + recordHeaderBytes + bodyLength)])
-        guard CRC32C.checksum(covered) == crc else { return .invalid("a record failing its checksum") }
         let lengthsOffset = offset + recordHeaderBytes
+        let linesOffset = lengthsOffset + points * 4
+        let lineBytes = bodyLength - points * 4
         var total = 0
         for index in 0..<points {
-            total += Int(bytes.loadUnaligned(fromByteOffset: lengthsOffset + 4 * index, as: UInt32.self).littleEndian)
+            let length = Int(
+                bytes.loadUnaligned(fromByteOffset: lengthsOffset + 4 * index, as: UInt32.self).littleEndian
+            )
+            guard length > 0, length <= lineBytes - total else { return .invalid("line lengths that do not add up") }
+            total += length
+            guard bytes[linesOffset + total - 1] == UInt8(ascii: "\n") else {
+                return .invalid("a line that does not end in a newline")
+            }
         }
-        guard total == bodyLength - points * 4 else { return .invalid("line lengths that do not add up") }
+        guard total == lineBytes else { return .invalid("line lengths that do not add up") }
+        let covered = UnsafeRawBufferPointer(rebasing: bytes[(offset + 4)..<(offset + recordHeaderBytes + bodyLength)])
+        guard CRC32C.checksum(covered) == crc else { return .invalid("a record failing its checksum") }
         return .record(
             Record(
                 offset: offset,
                 points: points,
                 lengthsOffset: lengthsOffset,
-                linesOffset: lengthsOffset + points * 4,
-                lineBytes: total
+                linesOffset: linesOffset,
+                lineBytes: lineBytes
             )
         )
+    }
+
+    /// The first offset after `offset` where a whole valid record starts, or nil when none
+    /// does: where reading goes on after damage. Costs one `scan` per byte tried; a false
+    /// match needs the lengths, the newlines and the CRC-32C to agree by chance.
+    public static func resynchronise(_ bytes: UnsafeRawBufferPointer, after offset: Int) -> Int? {
+        var candidate = offset + 1
+        while candidate + recordHeaderBytes < bytes.count {
+            if case .record = scan(bytes, at: candidate) { return candidate }
+            candidate += 1
+        }
+        return nil
+    }
+
+    /// Whether the bytes from `offset` to the end (where no valid record starts, and none
+    /// follows) are a record cut short by the end of the file, as a crash mid-write leaves it:
+    /// fewer bytes than a record header, or a plausible header whose body runs past the end.
+    /// A record whose bytes are all there but fail their checks is damage, not a torn write.
+    public static func isCutShort(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool {
+        let available = bytes.count - offset
+        guard available >= recordHeaderBytes else { return available > 0 }
+        let bodyLength = Int(bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self).littleEndian)
+        let points = Int(bytes.loadUnaligned(fromByteOffset: offset + 8, as: UInt32.self).littleEndian)
+        return points > 0 && bodyLength <= maxRecordBodyBytes && points * 4 < bodyLength
+            && recordHeaderBytes + bodyLength > available
+    }
+
+    /// The readable run of a segment from `offset`: `offset` moved past a damaged range it
+    /// falls in, up to the next damaged range or `length`. `damage` is sorted and disjoint.
+    public static func readableRun(from offset: Int, length: Int, damage: [Range<Int>]) -> Range<Int> {
+        var start = offset
+        for range in damage where range.contains(start) { start = range.upperBound }
+        let end = damage.first { $0.lowerBound >= start }?.lowerBound ?? length
+        return start..<max(start, min(end, length))
     }
 }
 

@@ -1,0 +1,358 @@
+// iotflow-bridge: start-up recovery's decisions over bytes: damage, torn tails, checkpoints, names.
+// SPDX-License-Identifier: Apache-2.0
+
+import BridgeCore
+import Testing
+
+/// A segment's bytes built record by record, with each record's byte range.
+private struct SegmentBytes {
+    var bytes: [UInt8]
+    var records: [Range<Int>] = []
+
+    init(id: UInt64, messages: [[String]]) {
+        bytes = SegmentFormat.header(id: id)
+        for lines in messages {
+            let start = bytes.count
+            let text = Array(lines.joined().utf8)
+            let lengths = lines.map { UInt32($0.utf8.count) }
+            text.withUnsafeBufferPointer { b in
+                lengths.withUnsafeBufferPointer { SegmentFormat.appendRecord(lines: b, lineLengths: $0, to: &bytes) }
+            }
+            records.append(start..<bytes.count)
+        }
+    }
+
+    /// `count` messages of one to three points each.
+    init(id: UInt64 = 1, count: Int) {
+        self.init(
+            id: id,
+            messages: (0..<count).map { index in
+                (0...(index % 3)).map { "m,device_id=d\(index) seq=\(index),n=\($0) \(1_700_000_000 + index)\n" }
+            }
+        )
+    }
+
+    func survey(id: UInt64 = 1, isNewest: Bool = true) -> SegmentSurvey {
+        bytes.withUnsafeBytes { SegmentSurvey($0, id: id, isNewest: isNewest) }
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so a failing case can be run again.
+private struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+@Suite struct SegmentSurveyTests {
+    @Test func aCleanSegmentIsReadWhole() {
+        let segment = SegmentBytes(count: 20)
+        let survey = segment.survey()
+        #expect(survey.kind == .segment && survey.damage.isEmpty && survey.tornTail == nil)
+        #expect(survey.records.map { $0.offset..<$0.end } == segment.records)
+        #expect(survey.points == 39)
+    }
+
+    @Test func aZeroedRunIsNotARecord() {
+        let zeros = [UInt8](repeating: 0, count: 64)
+        guard case .invalid = zeros.withUnsafeBytes({ SegmentFormat.scan($0, at: 0) }) else {
+            Issue.record("zeros read as a record")
+            return
+        }
+    }
+
+    /// Damage in the middle of the newest segment: what follows it is read, nothing is torn.
+    @Test(arguments: ["flip", "zero", "garbage", "insert"])
+    func damageInTheMiddleCostsOnlyTheDamagedRecord(kind: String) {
+        var segment = SegmentBytes(count: 10)
+        let damaged = segment.records[4]
+        switch kind {
+        case "flip": segment.bytes[damaged.lowerBound + 20] ^= 0x40
+        case "zero": segment.bytes.replaceSubrange(damaged, with: repeatElement(0, count: damaged.count))
+        case "garbage": segment.bytes.replaceSubrange(damaged, with: (0..<damaged.count).map { UInt8($0 &* 37 & 0xff) })
+        default: segment.bytes.insert(contentsOf: [1, 2, 3, 4, 5], at: damaged.lowerBound)
+        }
+        let survey = segment.survey()
+        if kind == "insert" {
+            // Bytes inserted before a record cost only themselves: the record is found after them.
+            let expected = segment.records.enumerated().map { $0 < 4 ? $1.lowerBound : $1.lowerBound + 5 }
+            #expect(survey.records.map(\.offset) == expected)
+            #expect(survey.damage == [damaged.lowerBound..<(damaged.lowerBound + 5)])
+        } else {
+            let expected = segment.records.enumerated().filter { $0.offset != 4 }.map(\.element.lowerBound)
+            #expect(survey.records.map(\.offset) == expected)
+            #expect(survey.damage == [damaged])
+        }
+        #expect(survey.tornTail == nil)
+    }
+
+    @Test func onlyTheNewestSegmentsRecordCutShortIsTorn() {
+        var segment = SegmentBytes(count: 5)
+        let last = segment.records[4]
+        segment.bytes.removeLast(7)
+        let newest = segment.survey(isNewest: true)
+        #expect(newest.tornTail == last.lowerBound..<(last.upperBound - 7) && newest.damage.isEmpty)
+        #expect(newest.records.count == 4)
+        let older = segment.survey(isNewest: false)
+        #expect(older.tornTail == nil && older.damage == [last.lowerBound..<(last.upperBound - 7)])
+        // A last record whose bytes are all there but fail the checksum is damage, not a torn write.
+        var flipped = SegmentBytes(count: 5)
+        flipped.bytes[flipped.bytes.count - 2] ^= 1
+        #expect(flipped.survey().tornTail == nil && flipped.survey().damage == [flipped.records[4]])
+    }
+
+    @Test func headers() {
+        let segment = SegmentBytes(count: 3)
+        #expect(segment.survey(id: 2).kind == .otherID(1))
+        #expect([UInt8]().withUnsafeBytes { SegmentSurvey($0, id: 1, isNewest: true) }.kind == .unwritten)
+        let partial = Array(segment.bytes.prefix(9))
+        #expect(partial.withUnsafeBytes { SegmentSurvey($0, id: 1, isNewest: true) }.kind == .unwritten)
+        #expect(partial.withUnsafeBytes { SegmentSurvey($0, id: 1, isNewest: false) }.kind == .notASegment)
+        let text = Array("not a segment, but named like one\n".utf8)
+        #expect(text.withUnsafeBytes { SegmentSurvey($0, id: 1, isNewest: true) }.kind == .notASegment)
+        // A damaged header followed by valid records is this segment, damaged.
+        var damagedHeader = segment
+        damagedHeader.bytes[2] ^= 0xff
+        let survey = damagedHeader.survey()
+        #expect(survey.kind == .segment && survey.damage == [0..<16] && survey.records.count == 3)
+    }
+
+    /// Random damage (flipped, zeroed or random bytes, runs of 1–64) at random offsets of a
+    /// segment of 60 records: reading never traps, every record outside the damaged bytes is
+    /// read at its offset, and nothing is read that was not written.
+    @Test func randomDamageNeverLosesARecordOutsideTheDamagedBytes() {
+        let clean = SegmentBytes(count: 60)
+        var random = SplitMix64(state: 0x1f_2e3d)
+        for round in 0..<600 {
+            var bytes = clean.bytes
+            var touched: [Range<Int>] = []
+            for _ in 0..<Int.random(in: 1...3, using: &random) {
+                let start = Int.random(in: 0..<bytes.count, using: &random)
+                let run = start..<min(bytes.count, start + Int.random(in: 1...64, using: &random))
+                let mode = Int.random(in: 0..<3, using: &random)
+                for index in run {
+                    switch mode {
+                    case 0: bytes[index] ^= UInt8.random(in: 1...255, using: &random)
+                    case 1: bytes[index] = 0
+                    default: bytes[index] = UInt8.random(in: 0...255, using: &random)
+                    }
+                }
+                touched.append(run)
+            }
+            let isNewest = round % 2 == 0
+            let survey = bytes.withUnsafeBytes { SegmentSurvey($0, id: 1, isNewest: isNewest) }
+            let read = Set(survey.records.map(\.offset))
+            // A header naming another id, or neither header nor records: the file is left alone.
+            let leftAlone = touched.contains { $0.overlaps(0..<16) } && survey.kind != .segment
+            let lost = clean.records.filter { record in
+                !touched.contains { $0.overlaps(record) } && !read.contains(record.lowerBound)
+            }
+            #expect(leftAlone || lost.isEmpty, "round \(round): lost \(lost), damage \(touched)")
+            #expect(read.isSubset(of: clean.records.map(\.lowerBound)), "round \(round): read a record never written")
+            // Damage, torn tail and records cover the file without overlapping.
+            let covered =
+                (survey.damage + survey.records.map { $0.offset..<$0.end } + [survey.tornTail].compactMap { $0 })
+                .reduce(0) { $0 + $1.count }
+            if survey.kind == .segment {
+                #expect(covered + (survey.damage.first?.lowerBound == 0 ? 0 : 16) == bytes.count, "round \(round)")
+            }
+        }
+    }
+
+    @Test func readableRunsSkipDamage() {
+        let damage = [100..<150, 150..<160, 300..<400]
+        #expect(SegmentFormat.readableRun(from: 16, length: 500, damage: damage) == 16..<100)
+        #expect(SegmentFormat.readableRun(from: 100, length: 500, damage: damage) == 160..<300)
+        #expect(SegmentFormat.readableRun(from: 320, length: 500, damage: damage) == 400..<500)
+        #expect(SegmentFormat.readableRun(from: 500, length: 500, damage: damage) == 500..<500)
+        #expect(SegmentFormat.readableRun(from: 16, length: 400, damage: [16..<400]) == 400..<400)
+    }
+}
+
+@Suite struct RecoveryPlannerTests {
+    private func plan(
+        _ entries: [StateEntry],
+        checkpoint: BufferCheckpoint? = nil,
+        checkpointBytes: [UInt8]? = nil,
+        segments: [UInt64: [UInt8]]
+    ) -> RecoveryPlan {
+        var planner = RecoveryPlanner(
+            entries: entries
+                + ((checkpoint != nil || checkpointBytes != nil) ? [StateEntry("checkpoint", .regularFile)] : [])
+        )
+        if planner.readsCheckpoint { planner.read(checkpoint: checkpointBytes ?? checkpoint!.encoded) }
+        for id in planner.segmentsToRead {
+            segments[id]!.withUnsafeBytes { planner.read(segment: id, bytes: $0) }
+        }
+        return planner.plan()
+    }
+
+    private func files(_ ids: [UInt64]) -> [StateEntry] {
+        ids.map { StateEntry(SegmentFormat.fileName(id: $0), .regularFile) }
+    }
+
+    @Test func entriesTheBridgeDidNotWriteAreLeftAloneAndTheNextIDIsAboveThem() {
+        let entries = [
+            StateEntry("lock", .regularFile), StateEntry("checkpoint.tmp", .regularFile),
+            StateEntry("notes.txt", .regularFile),
+            StateEntry(SegmentFormat.fileName(id: 3), .regularFile),
+            StateEntry(SegmentFormat.fileName(id: 9), .symbolicLink),
+            StateEntry(SegmentFormat.fileName(id: 7), .directory),
+            StateEntry(SegmentFormat.fileName(id: 12) + ".corrupt", .regularFile),
+            StateEntry(SegmentFormat.fileName(id: 0), .regularFile),
+            StateEntry(SegmentFormat.fileName(id: .max), .regularFile),
+            StateEntry("checkpoint", .symbolicLink),
+        ]
+        let planner = RecoveryPlanner(entries: entries)
+        #expect(planner.segmentsToRead == [3] && !planner.readsCheckpoint)
+        let plan = SegmentBytes(id: 3, count: 2).bytes.withUnsafeBytes { bytes in
+            var planner = planner
+            planner.read(segment: 3, bytes: bytes)
+            return planner.plan()
+        }
+        #expect(
+            plan.leftAlone.map(\.name) == [
+                "checkpoint", "notes.txt", SegmentFormat.fileName(id: 0), SegmentFormat.fileName(id: 7),
+                SegmentFormat.fileName(id: 9), SegmentFormat.fileName(id: .max),
+            ]
+        )
+        #expect(plan.leftAlone.first { $0.name.hasSuffix("9.log") }?.reason == "a symbolic link, not followed")
+        #expect(plan.leftAlone.first { $0.name.hasSuffix("f.log") }?.reason == "segment id out of range")
+        #expect(plan.nextID == 13)
+        #expect(plan.segments.map(\.id) == [3] && plan.delivered.isEmpty && plan.checkpointProblem == nil)
+        #expect(plan.start == BufferCheckpoint(segment: 3, offset: 16))
+    }
+
+    @Test func aMatchingCheckpointDeliversTheSegmentsBeforeIt() {
+        let one = SegmentBytes(id: 1, count: 4)
+        let two = SegmentBytes(id: 2, count: 6)
+        let three = SegmentBytes(id: 3, count: 2)
+        // Record 2 of segment 2 (three points, see `SegmentBytes`): its first two were taken.
+        let checkpoint = BufferCheckpoint(segment: 2, offset: UInt64(two.records[2].lowerBound), acceptedPoints: 2)
+        let plan = plan(
+            files([1, 2, 3]),
+            checkpoint: checkpoint,
+            segments: [1: one.bytes, 2: two.bytes, 3: three.bytes]
+        )
+        #expect(plan.checkpointProblem == nil)
+        #expect(plan.delivered.map(\.id) == [1] && plan.segments.map(\.id) == [2, 3])
+        #expect(plan.start == checkpoint)
+        // Records 2 to 5 of segment 2 hold 3 + 1 + 2 + 3 points; two were taken.
+        #expect(plan.segments[0].points == 7 && plan.segments[1].points == 3)
+        #expect(plan.nextID == 4)
+    }
+
+    @Test func aCheckpointAtTheEndOrAtATornTailMatches() {
+        var two = SegmentBytes(id: 2, count: 3)
+        let end = BufferCheckpoint(segment: 2, offset: UInt64(two.bytes.count))
+        let atEnd = plan(
+            files([1, 2]),
+            checkpoint: end,
+            segments: [1: SegmentBytes(id: 1, count: 1).bytes, 2: two.bytes]
+        )
+        #expect(atEnd.checkpointProblem == nil && atEnd.delivered.map(\.id) == [1])
+        #expect(atEnd.start == end && atEnd.segments[0].points == 0)
+        // The crash came mid-write of the record after the checkpoint.
+        two.bytes += SegmentBytes(id: 2, count: 1).bytes[16..<30]
+        let torn = plan(files([2]), checkpoint: end, segments: [2: two.bytes])
+        #expect(torn.checkpointProblem == nil && torn.segments[0].cutTo == Int(end.offset))
+    }
+
+    @Test(arguments: [
+        ("garbage", "not a valid checkpoint file (5 bytes)"),
+        ("missing segment", "segment 4 is not in the directory"),
+        ("beyond the file", "segment 2: offset 100000 is beyond the end of the segment"),
+        ("mid-record", "segment 2: offset 17 is not the start of a valid record"),
+        ("inside damage", "is not the start of a valid record"),
+        ("too many points", "points taken of a record that holds 1"),
+    ])
+    func aCheckpointThatDoesNotMatchIsReportedAndDeletesNothing(kind: String, problem: String) {
+        var two = SegmentBytes(id: 2, count: 6)
+        var checkpoint = BufferCheckpoint(segment: 2, offset: UInt64(two.records[3].lowerBound))
+        var bytes: [UInt8]?
+        switch kind {
+        case "garbage": bytes = [1, 2, 3, 4, 5]
+        case "missing segment": checkpoint.segment = 4
+        case "beyond the file": checkpoint.offset = 100_000
+        case "mid-record": checkpoint.offset = 17
+        case "inside damage":
+            // Records 2 and 3 damaged: record 3's start lies inside the damage.
+            two.bytes[two.records[2].lowerBound + 14] ^= 1
+            two.bytes[two.records[3].lowerBound + 14] ^= 1
+        default: checkpoint = BufferCheckpoint(segment: 2, offset: UInt64(two.records[0].lowerBound), acceptedPoints: 2)
+        }
+        let plan = plan(
+            files([1, 2, 3]),
+            checkpoint: checkpoint,
+            checkpointBytes: bytes,
+            segments: [1: SegmentBytes(id: 1, count: 4).bytes, 2: two.bytes, 3: SegmentBytes(id: 3, count: 2).bytes]
+        )
+        #expect(plan.checkpointProblem?.contains(problem) == true, "\(plan.checkpointProblem ?? "none")")
+        #expect(plan.delivered.isEmpty && plan.segments.map(\.id) == [1, 2, 3])
+        #expect(plan.start == BufferCheckpoint(segment: 1, offset: 16))
+        // 7, 12 (less the damaged records' 3 + 1 points) and 3 points.
+        let all = 7 + (kind == "inside damage" ? 8 : 12) + 3
+        #expect(plan.segments.reduce(0) { $0 + $1.points } == all)
+    }
+
+    @Test func damageIsCopiedTornTailsAreCutOnlyFromUndamagedFiles() {
+        var one = SegmentBytes(id: 1, count: 5)
+        one.bytes[one.records[1].lowerBound + 13] ^= 1
+        var two = SegmentBytes(id: 2, count: 5)
+        two.bytes.removeLast(3)
+        let plan = plan(files([1, 2]), segments: [1: one.bytes, 2: two.bytes])
+        #expect(plan.segments.map(\.needsCopy) == [true, false])
+        #expect(plan.segments[0].unreadable == [one.records[1]] && plan.segments[0].cutTo == nil)
+        #expect(plan.segments[1].cutTo == two.records[4].lowerBound && plan.segments[1].unreadable.isEmpty)
+        #expect(plan.segments[1].tornBytes == two.records[4].count - 3)
+
+        // Damaged and torn: the file stays as found (its copy is a hard link); the tail is skipped.
+        var both = SegmentBytes(id: 1, count: 5)
+        both.bytes[both.records[1].lowerBound + 13] ^= 1
+        both.bytes.removeLast(3)
+        let kept = self.plan(
+            files([1]) + [StateEntry(SegmentFormat.fileName(id: 1) + ".corrupt", .regularFile)],
+            segments: [1: both.bytes]
+        )
+        #expect(kept.segments[0].cutTo == nil && !kept.segments[0].needsCopy)
+        #expect(kept.segments[0].unreadable == [both.records[1], both.records[4].lowerBound..<both.bytes.count])
+        #expect(kept.segments[0].length == both.bytes.count)
+    }
+
+    /// The writer stops at damage it finds at run time; its checkpoint there is the end of the
+    /// last valid record before the damage: it matches, and sending resumes after the damage.
+    @Test func aCheckpointAtTheStartOfDamageMatches() {
+        var two = SegmentBytes(id: 2, count: 6)
+        two.bytes[two.records[3].lowerBound + 13] ^= 1
+        let checkpoint = BufferCheckpoint(segment: 2, offset: UInt64(two.records[3].lowerBound), acceptedPoints: 1)
+        let plan = plan(
+            files([1, 2]),
+            checkpoint: checkpoint,
+            segments: [1: SegmentBytes(id: 1, count: 2).bytes, 2: two.bytes]
+        )
+        #expect(plan.checkpointProblem == nil && plan.delivered.map(\.id) == [1])
+        #expect(plan.start == BufferCheckpoint(segment: 2, offset: UInt64(two.records[4].lowerBound)))
+        #expect(plan.segments[0].points == 5)
+    }
+
+    @Test func theOldestSegmentStartingWithDamageStartsAtItsFirstValidRecord() {
+        var one = SegmentBytes(id: 1, count: 3)
+        one.bytes[20] ^= 1
+        let plan = plan(files([1]), segments: [1: one.bytes])
+        #expect(plan.start == BufferCheckpoint(segment: 1, offset: UInt64(one.records[1].lowerBound)))
+    }
+
+    @Test func anUnwrittenNewestSegmentIsDeletedAndNothingElse() {
+        let plan = plan(
+            files([1, 2]),
+            segments: [1: SegmentBytes(id: 1, count: 2).bytes, 2: Array(SegmentFormat.header(id: 2).prefix(5))]
+        )
+        #expect(plan.unwritten == SegmentFormat.fileName(id: 2) && plan.segments.map(\.id) == [1])
+        #expect(plan.nextID == 3)
+    }
+}
