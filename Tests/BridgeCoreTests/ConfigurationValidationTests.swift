@@ -150,6 +150,16 @@ import Testing
         try configuration.validate()
     }
 
+    @Test func fieldTypesTakeEveryLineProtocolType() throws {
+        var configuration = BridgeConfiguration()
+        configuration.mapping.fieldTypes = [
+            "a:float", "b:integer", "c:unsigned", "d:string", "e:boolean", "f:g:string",
+        ]
+        try configuration.validate()
+        let types = try configuration.mapping.parsedFieldTypes().get()
+        #expect(types == ["a": .float, "b": .integer, "c": .unsigned, "d": .string, "e": .boolean, "f:g": .string])
+    }
+
     @Test func secretsNeverPrint() {
         let secret = Secret("s3cr3t")
         #expect("\(secret)" == "<redacted>" && String(reflecting: secret) == "<redacted>")

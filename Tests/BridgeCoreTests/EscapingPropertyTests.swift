@@ -59,7 +59,8 @@ private struct SplitMix64: RandomNumberGenerator {
         var writer = LineProtocolWriter()
         for _ in 0..<100 {
             // A fresh mapper each time: the type registry must not refuse a reused random key.
-            var mapper = PointMapper(configuration: MappingConfiguration())
+            // `string_policy: field` keeps strings and booleans as written, which is what is escaped.
+            var mapper = PointMapper(configuration: MappingConfiguration(stringPolicy: .field))
             let device = Self.randomString(&generator).replacingSlashes()
             var measurement = Self.randomString(&generator).replacingSlashes()
             var members: [String] = []

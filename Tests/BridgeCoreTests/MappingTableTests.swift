@@ -13,12 +13,12 @@ private let R = receivedAt
 /// A configuration the table runs a case under.
 enum Variant: String, Sendable {
     case defaults, integerCount, unsignedCount, stringsDropped, stringsAsTags, rejectOutOfRange, keepOutOfRange
-    case statusRoute, topicTag, registry, tightLimits
+    case statusRoute, topicTag, registry, tightLimits, firstTypeWins, declared, schema
 
     var configuration: MappingConfiguration {
         var configuration = MappingConfiguration()
         switch self {
-        case .defaults, .registry: break
+        case .defaults, .registry, .schema: break
         case .integerCount: configuration.fieldTypes = ["count:integer"]
         case .unsignedCount: configuration.fieldTypes = ["count:unsigned"]
         case .stringsDropped: configuration.stringPolicy = .drop
@@ -27,7 +27,13 @@ enum Variant: String, Sendable {
         case .keepOutOfRange: configuration.timestampPolicy = .keep
         case .statusRoute: configuration.routes.append("iotflow/devices/{device_id}/status/{_} -> device_status")
         case .topicTag: configuration.topicTag = true
+        case .firstTypeWins: configuration.stringPolicy = .field
+        case .declared:
+            configuration.fieldTypes = [
+                "state:string", "msg:string", "path:string", "on:boolean", "level:float", "watts:integer",
+            ]
         case .tightLimits:
+            configuration.fieldTypes = ["s:string"]
             configuration.maxDepth = 2
             configuration.maxKeyBytes = 8
             configuration.maxStringBytes = 4
@@ -35,6 +41,18 @@ enum Variant: String, Sendable {
             configuration.maxPayloadBytes = 48
         }
         return configuration
+    }
+
+    /// The field types InfluxDB holds, for `.schema`: in `environment`, `status` is a string,
+    /// `count` an integer, `on` a boolean; in `power`, `status` is a float.
+    var schema: FieldSchema? {
+        guard self == .schema else { return nil }
+        var schema = FieldSchema()
+        schema.add(.string, measurement: "environment", field: "status")
+        schema.add(.integer, measurement: "environment", field: "count")
+        schema.add(.boolean, measurement: "environment", field: "on")
+        schema.add(.float, measurement: "power", field: "status")
+        return schema
     }
 
     var deviceRegistry: DeviceRegistry {
@@ -63,6 +81,8 @@ struct MappingCase: CustomTestStringConvertible, Sendable {
     var refusals: [MappingRefusal] = []
     var skipped = 0
     var replaced = 0
+    /// Untyped text left out under `string_policy: declared`.
+    var leftOut = 0
 
     var testDescription: String { name }
 
@@ -76,7 +96,8 @@ struct MappingCase: CustomTestStringConvertible, Sendable {
         refused: RefusalReason? = nil,
         refusals: [MappingRefusal] = [],
         skipped: Int = 0,
-        replaced: Int = 0
+        replaced: Int = 0,
+        leftOut: Int = 0
     ) {
         self.name = name
         self.topic = topic
@@ -88,17 +109,21 @@ struct MappingCase: CustomTestStringConvertible, Sendable {
         self.refusals = refusals
         self.skipped = skipped
         self.replaced = replaced
+        self.leftOut = leftOut
     }
 }
 
-private func field(_ reason: RefusalReason, _ key: String, element: Int? = nil) -> MappingRefusal {
+/// A refusal of one value.
+func field(_ reason: RefusalReason, _ key: String, element: Int? = nil) -> MappingRefusal {
     MappingRefusal(reason, field: key, element: element)
 }
 
-private let env = "environment,device_id=dev-1"
+/// The start of every line for the default topic.
+let env = "environment,device_id=dev-1"
 
 enum MappingTable {
-    static let cases: [MappingCase] = shapes + timestamps + types + routesAndTags + refusals
+    // New cases go at the end: a case's index names its fuzzing seed (Fuzz/Seeds/table-NNN).
+    static let cases: [MappingCase] = shapes + timestamps + types + routesAndTags + refusals + typeSources
 
     static let shapes: [MappingCase] = [
         MappingCase(
@@ -145,7 +170,7 @@ enum MappingTable {
         MappingCase(
             "nested objects are flattened with _",
             #"{"env": {"t": 1, "h": {"rel": 50}}, "ok": true}"#,
-            lines: "\(env) env_t=1,env_h_rel=50,ok=true \(R)\n"
+            lines: "\(env) env_t=1,env_h_rel=50,ok=1 \(R)\n"
         ),
         MappingCase(
             "a flattened key and a flat key that are equal: the last wins",
@@ -166,9 +191,14 @@ enum MappingTable {
         ),
         MappingCase("bare number payload", "23.5", lines: "\(env) value=23.5 \(R)\n"),
         MappingCase("bare integer payload is a float", "50", lines: "\(env) value=50 \(R)\n"),
-        MappingCase("bare boolean payload", " true ", lines: "\(env) value=true \(R)\n"),
+        MappingCase("bare boolean payload is the float 1", " true ", lines: "\(env) value=1 \(R)\n"),
         MappingCase("bare numeric string payload", #"" 23.5 ""#, lines: "\(env) value=23.5 \(R)\n"),
-        MappingCase("bare text payload is a string field", #""hello""#, lines: "\(env) value=\"hello\" \(R)\n"),
+        MappingCase(
+            "bare text payload is left out: no declaration makes value a string",
+            #""hello""#,
+            refused: .noFields,
+            leftOut: 1
+        ),
         MappingCase("bare null payload", "null", refused: .unsupportedPayload),
         MappingCase(
             "burst array: one point per element at its own epoch-ms time",
@@ -330,9 +360,9 @@ enum MappingTable {
 
     static let types: [MappingCase] = [
         MappingCase(
-            "booleans stay booleans",
+            "booleans are the floats 1 and 0",
             #"{"door_open": true, "alarm": false}"#,
-            lines: "\(env) door_open=true,alarm=false \(R)\n"
+            lines: "\(env) door_open=1,alarm=0 \(R)\n"
         ),
         MappingCase(
             "negative and exponent numbers",
@@ -350,18 +380,21 @@ enum MappingTable {
             lines: "\(env) a=23.5,b=23.5,c=-1000,d=51 \(R)\n"
         ),
         MappingCase(
-            "other strings are string fields",
+            "other strings are left out and counted when nothing declares them",
             #"{"status": "ok", "t": 1, "flag": "true"}"#,
-            lines: "\(env) status=\"ok\",t=1,flag=\"true\" \(R)\n"
+            lines: "\(env) t=1 \(R)\n",
+            leftOut: 2
         ),
         MappingCase(
             "string values: quotes and backslashes escaped, control characters become spaces",
             #"{"msg": "a \"q\" \\ b\nc\td\r\u0000e"}"#,
+            .declared,
             lines: "\(env) msg=\"a \\\"q\\\" \\\\ b c d  e\" \(R)\n"
         ),
         MappingCase(
             "a string ending in a backslash stays inside its quotes",
             #"{"path": "C:\\", "t": 1}"#,
+            .declared,
             lines: "\(env) path=\"C:\\\\\",t=1 \(R)\n"
         ),
         MappingCase(
@@ -441,42 +474,46 @@ enum MappingTable {
             refusals: [field(.typeConflict, "count")]
         ),
         MappingCase(
-            "type registry: a float field takes a numeric string",
+            "first type wins: a float field takes a numeric string",
             #"{"watts": "51"}"#,
+            .firstTypeWins,
             before: [#"{"watts": 50}"#, #"{"watts": 50.5}"#],
             lines: "\(env) watts=51 \(R)\n"
         ),
         MappingCase(
-            "type registry: a float field refuses a boolean",
+            "first type wins: a float field takes a boolean as 1",
             #"{"watts": true}"#,
+            .firstTypeWins,
             before: [#"{"watts": 50}"#],
-            refused: .typeConflict,
-            refusals: [field(.typeConflict, "watts")]
+            lines: "\(env) watts=1 \(R)\n"
         ),
         MappingCase(
-            "type registry: a float field refuses text",
+            "first type wins: a float field refuses text",
             #"{"watts": "n/a"}"#,
+            .firstTypeWins,
             before: [#"{"watts": 50}"#],
             refused: .typeConflict,
             refusals: [field(.typeConflict, "watts")]
         ),
         MappingCase(
-            "type registry: a conflicting value is refused, the other fields land",
+            "a declared integer field refuses a boolean, the other fields land",
             #"{"watts": true, "volts": 230}"#,
-            before: [#"{"watts": 50}"#],
+            .declared,
             lines: "\(env) volts=230 \(R)\n",
             refusals: [field(.typeConflict, "watts")]
         ),
         MappingCase(
-            "type registry: a boolean field refuses a number",
+            "first type wins: a boolean field refuses a number",
             #"{"on": 1}"#,
+            .firstTypeWins,
             before: [#"{"on": true}"#],
             refused: .typeConflict,
             refusals: [field(.typeConflict, "on")]
         ),
         MappingCase(
-            "type registry: a string field refuses a number",
+            "first type wins: a string field refuses a number",
             #"{"state": 5}"#,
+            .firstTypeWins,
             before: [#"{"state": "idle"}"#],
             refused: .typeConflict,
             refusals: [field(.typeConflict, "state")]
@@ -496,7 +533,7 @@ enum MappingTable {
             topic: "iotflow/devices/dev-1/status/online",
             #"{"online": true, "rssi": -70}"#,
             .statusRoute,
-            lines: "device_status,device_id=dev-1 online=true,rssi=-70 \(R)\n"
+            lines: "device_status,device_id=dev-1 online=1,rssi=-70 \(R)\n"
         ),
         MappingCase(
             "the first route is still tried first",
@@ -534,7 +571,7 @@ enum MappingTable {
             "a payload device_id never overrides the topic's",
             #"{"t": 1, "device_id": "other"}"#,
             lines: "\(env) t=1 \(R)\n",
-            skipped: 1
+            leftOut: 1
         ),
         MappingCase(
             "a numeric device_id key is not written over the tag",
@@ -679,6 +716,7 @@ enum MappingTable {
             refused: .payloadTooLarge
         ),
     ]
+
 }
 
 /// Maps `payload` on `topic` with `mapper`, returning the result and the text written.
@@ -709,6 +747,7 @@ func mapMessage(
             configuration: example.variant.configuration,
             deviceRegistry: example.variant.deviceRegistry
         )
+        if let schema = example.variant.schema { mapper.useSchema(schema) }
         for earlier in example.before {
             let (result, _) = mapMessage(&mapper, topic: example.topic, payload: earlier)
             #expect(result == .mapped(points: 1, skippedFields: 0), "setting up with \(earlier)")
@@ -725,6 +764,7 @@ func mapMessage(
         }
         #expect(mapper.refusals == example.refusals)
         #expect(mapper.timestampsReplaced == example.replaced)
+        #expect(mapper.stringsLeftOut.count == example.leftOut)
     }
 
     /// Every payload in the table is a fuzzing seed (`topic 0x00 payload`, as the fuzz target reads

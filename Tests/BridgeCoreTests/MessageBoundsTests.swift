@@ -49,18 +49,27 @@ import Testing
         // 200 readings of a 1,000-byte string: 200 KB of line protocol from a 200 KB payload.
         let text = String(repeating: "a", count: 1000)
         let payload = Array(("[" + (0..<200).map { _ in "{\"s\":\"\(text)\"}" }.joined(separator: ",") + "]").utf8)
-        let limits = MappingConfiguration(maxPayloadBytes: 1_000_000, maxEncodedBytes: 100_000)
+        let limits = MappingConfiguration(
+            fieldTypes: ["s:string"],
+            maxPayloadBytes: 1_000_000,
+            maxEncodedBytes: 100_000
+        )
         let (result, writer, mapper) = map(payload, limits)
         #expect(result == .refused(.encodedTooLarge))
         #expect(writer.pointCount == 1 && writer.bytes.count == writer.lineLengths.reduce(0) { $0 + Int($1) })
         #expect(mapper.refusals.isEmpty)
-        let roomy = MappingConfiguration(maxPayloadBytes: 1_000_000, maxEncodedBytes: 1_000_000)
+        let roomy = MappingConfiguration(
+            fieldTypes: ["s:string"],
+            maxPayloadBytes: 1_000_000,
+            maxEncodedBytes: 1_000_000
+        )
         #expect(map(payload, roomy).0 == .mapped(points: 200, skippedFields: 0))
     }
 
     @Test func oneLargePointPastTheByteBoundIsRefusedToo() {
         let fields = (0..<100).map { "\"f\($0)\":\"\(String(repeating: "b", count: 100))\"" }.joined(separator: ",")
-        let limits = MappingConfiguration(maxEncodedBytes: 5_000)
+        // Strings kept as string fields (the old rule), so all 100 are written.
+        let limits = MappingConfiguration(stringPolicy: .field, maxEncodedBytes: 5_000)
         let (result, writer, _) = map(Array("{\(fields)}".utf8), limits)
         #expect(result == .refused(.encodedTooLarge) && writer.pointCount == 1)
     }

@@ -1,4 +1,5 @@
-// iotflow-bridge: mapper behaviour beyond one message: type registry bounds, custom routes, reuse.
+// iotflow-bridge: mapper behaviour beyond one message: where types come from, type registry bounds,
+// custom routes, reuse.
 // SPDX-License-Identifier: Apache-2.0
 
 import BridgeCore
@@ -91,7 +92,7 @@ private func map(
     }
 
     @Test func typeRegistryIsPerMeasurementAndBounded() {
-        var configuration = MappingConfiguration()
+        var configuration = MappingConfiguration(stringPolicy: .field)
         configuration.maxFieldTypes = 2
         var mapper = PointMapper(configuration: configuration)
         let power = "iotflow/devices/dev-1/telemetry/power"
@@ -108,6 +109,63 @@ private func map(
         #expect(lines == "power,device_id=dev-1 watts=51 \(receivedAt)\n")
         #expect(mapper.refusals == [MappingRefusal(.typeRegistryFull, field: "volts")])
         #expect(mapper.knownFieldTypes == 2)
+    }
+
+    /// The issue's measurement: one device sent `{"temperature":"hot"}` right after start, and the
+    /// 20 devices that then sent numbers all had them refused, because the first type seen won.
+    @Test func oneDevicesTextAndBooleansNeverTypeTheFieldForTwentyOthers() {
+        var mapper = PointMapper(configuration: MappingConfiguration())
+        let poison = "iotflow/devices/dev-poison/telemetry/environment"
+        _ = mapMessage(&mapper, topic: poison, payload: #"{"temperature": "hot"}"#)
+        _ = mapMessage(&mapper, topic: poison, payload: #"{"temperature": true, "door": false}"#)
+        var temperatures: [String?] = []
+        for device in 0..<20 {
+            let topic = "iotflow/devices/dev-\(device)/telemetry/environment"
+            let (result, lines) = mapMessage(&mapper, topic: topic, payload: "{\"temperature\": \(20 + device)}")
+            #expect(result == .mapped(points: 1, skippedFields: 0) && mapper.refusals.isEmpty)
+            temperatures.append(LineProtocolParser.parse(lines)?.first?.fields["temperature"])
+        }
+        // Bare digits are floats in line protocol; an integer would end in `i`, a string be quoted.
+        #expect(temperatures == (0..<20).map { "\(20 + $0)" })
+        #expect(mapper.knownFieldTypes == 0, "under string_policy: declared the data teaches no types")
+    }
+
+    @Test func declarationsWinOverTheSchemaAndTheSchemaOverTheFirstTypeSeen() {
+        var mapper = PointMapper(configuration: MappingConfiguration(stringPolicy: .field, fieldTypes: ["count:float"]))
+        #expect(mapMessage(&mapper, topic: defaultTopic, payload: #"{"state": "idle"}"#).1.contains(#"state="idle""#))
+        var schema = FieldSchema()
+        schema.add(.float, measurement: "environment", field: "state")
+        schema.add(.integer, measurement: "environment", field: "count")
+        mapper.useSchema(schema)
+        // The schema says float: a number lands, text (the first type seen) is now a conflict.
+        #expect(mapMessage(&mapper, topic: defaultTopic, payload: #"{"state": 5}"#).1.contains(" state=5 "))
+        #expect(mapMessage(&mapper, topic: defaultTopic, payload: #"{"state": "idle"}"#).0 == .refused(.typeConflict))
+        // The declaration says float: 1.5 lands although the schema says integer.
+        #expect(mapMessage(&mapper, topic: defaultTopic, payload: #"{"count": 1.5}"#).1.contains(" count=1.5 "))
+    }
+
+    @Test func aNewerSchemaReplacesTheOldFromTheNextMessage() {
+        var mapper = PointMapper(configuration: MappingConfiguration())
+        var schema = FieldSchema()
+        schema.add(.string, measurement: "environment", field: "status")
+        mapper.useSchema(schema)
+        #expect(mapMessage(&mapper, topic: defaultTopic, payload: #"{"status": "ok"}"#).1.contains(#"status="ok""#))
+        mapper.useSchema(FieldSchema())
+        #expect(mapMessage(&mapper, topic: defaultTopic, payload: #"{"status": "ok"}"#).0 == .refused(.noFields))
+        #expect(mapper.stringsLeftOut == ["status"])
+    }
+
+    @Test func theSchemaNamesMeasurementsAsInfluxDBStoresThem() {
+        var mapper = PointMapper(configuration: MappingConfiguration())
+        var schema = FieldSchema()
+        // Written as `_m` (a leading # would start a comment) and `a_b` (a backslash becomes `_`).
+        schema.add(.string, measurement: "_m", field: "s")
+        schema.add(.string, measurement: "a_b", field: "s")
+        mapper.useSchema(schema)
+        let (_, lines) = mapMessage(&mapper, topic: "iotflow/devices/d/telemetry/#m", payload: #"{"s": 5}"#)
+        #expect(lines == "_m,device_id=d s=\"5\" \(receivedAt)\n")
+        let (_, escaped) = mapMessage(&mapper, topic: "iotflow/devices/d/telemetry/a\\b", payload: #"{"s": 5}"#)
+        #expect(escaped == "a_b,device_id=d s=\"5\" \(receivedAt)\n")
     }
 
     @Test func refusalsAndReplacedTimesAreReportedPerMessage() {

@@ -4,18 +4,19 @@
 import BridgeCore
 
 /// The input is `topic 0x00 payload`; without a 0x00 the whole input is the payload on a
-/// well-formed topic. Each input is mapped twice: with the defaults (strings as string fields), and
-/// with strings as tags, integer/unsigned overrides, a fixed-measurement route, the topic tag, a
-/// device registry and tight limits. Besides "never crash, never hang", every mapped result must
-/// hold the invariants that keep line protocol from being injected; a violation traps, which
-/// libFuzzer reports as a crash with the input that caused it. Each mapper keeps its type registry
-/// across inputs, as on the MQTT thread.
+/// well-formed topic. Each input is mapped three times: with strings as string fields (`string_policy:
+/// field`); with strings as tags, integer/unsigned overrides, a fixed-measurement route, the topic
+/// tag, a device registry and tight limits; and with the defaults plus declared types and a schema
+/// (numbers and booleans written as text, integers, booleans). Besides "never crash, never hang",
+/// every mapped result must hold the invariants that keep line protocol from being injected; a
+/// violation traps, which libFuzzer reports as a crash with the input that caused it. Each mapper
+/// keeps its type registry across inputs, as on the MQTT thread.
 ///
 /// The cost of one message is checked too: no more points than `max_points_per_message`, no more
 /// line-protocol bytes than `max_encoded_bytes`, and at most one dead-letter record, of one line,
 /// listing at most `DeadLetter.maxListedParts` parts and no larger than the payload twice over.
 private let configurations = [
-    MappingConfiguration(),
+    MappingConfiguration(stringPolicy: .field),
     MappingConfiguration(
         routes: [
             "iotflow/devices/{device_id}/telemetry/{measurement}",
@@ -33,6 +34,7 @@ private let configurations = [
         maxPointsPerMessage: 16,
         maxEncodedBytes: 2048
     ),
+    MappingConfiguration(fieldTypes: ["state:string", "on:boolean", "level:float"]),
 ]
 nonisolated(unsafe) private var mappers = [
     PointMapper(configuration: configurations[0]),
@@ -42,6 +44,15 @@ nonisolated(unsafe) private var mappers = [
             "dev-1": [.init(key: "location", value: "roof, \"east\"\\"), .init(key: "device_type", value: "env")]
         ])
     ),
+    { () -> PointMapper in
+        var mapper = PointMapper(configuration: configurations[2])
+        var schema = FieldSchema()
+        schema.add(.string, measurement: "environment", field: "value")
+        schema.add(.integer, measurement: "environment", field: "t")
+        schema.add(.boolean, measurement: "environment", field: "door")
+        mapper.useSchema(schema)
+        return mapper
+    }(),
 ]
 nonisolated(unsafe) private var writer = LineProtocolWriter()
 private let defaultTopic = Array("iotflow/devices/dev-1/telemetry/environment".utf8)

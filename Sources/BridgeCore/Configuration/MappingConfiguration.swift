@@ -3,13 +3,20 @@
 
 /// The `mapping` section.
 public struct MappingConfiguration: Equatable, Sendable {
-    /// What happens to a JSON string that is not a number (`mapping.string_policy`).
+    /// What happens to a JSON string that is not a number, and to a boolean, when neither
+    /// `field_types` nor the schema in InfluxDB gives the field a type (`mapping.string_policy`).
     public enum StringPolicy: String, CaseIterable, Sendable {
-        /// A string field (`name="text"`).
+        /// Only a declaration or the schema makes a field a string or a boolean: otherwise a
+        /// boolean is the float 1.0 / 0.0 and text is left out (counted as `strings_left_out`).
+        /// One device's value then never decides the type of another device's values.
+        case declared
+        /// The first type seen for a (measurement, field) wins: text is a string field, a boolean
+        /// a boolean field (the behaviour before `declared`; one device can decide for all).
         case field
-        /// Left out and counted as skipped.
+        /// Text is left out and counted as skipped; a boolean is the float 1.0 / 0.0.
         case drop
-        /// A tag (`name=text`); a tag never replaces a tag from the topic or the device registry.
+        /// Text is a tag (`name=text`), which never replaces a tag from the topic or the device
+        /// registry; a boolean is the float 1.0 / 0.0.
         case tag
     }
 
@@ -23,13 +30,9 @@ public struct MappingConfiguration: Equatable, Sendable {
         case keep
     }
 
-    /// A field type forced by configuration, for counters that must stay integers.
-    public enum FieldType: String, CaseIterable, Sendable {
-        /// A signed 64-bit integer (`12i`).
-        case integer
-        /// An unsigned 64-bit integer (`12u`); InfluxDB 1.x rejects these.
-        case unsigned
-    }
+    /// A field type declared in `mapping.field_types` (`name:float`, …); it wins over the schema
+    /// in InfluxDB and over the data.
+    public typealias FieldType = StoredFieldType
 
     /// Topic templates tried in order (`mapping.routes`), first match wins. Each is a template
     /// (`{measurement}`, `{tag}`, `{_}`/`+` levels), optionally followed by ` -> name` to fix the
@@ -45,9 +48,10 @@ public struct MappingConfiguration: Equatable, Sendable {
     public var maxFuture: Duration
     /// What an out-of-range device timestamp becomes (`mapping.timestamp_policy`).
     public var timestampPolicy: TimestampPolicy
-    /// What a non-numeric JSON string becomes (`mapping.string_policy`).
+    /// What an untyped non-numeric JSON string or boolean becomes (`mapping.string_policy`).
     public var stringPolicy: StringPolicy
-    /// Fields forced to a type (`mapping.field_types`), as `name:integer` or `name:unsigned`.
+    /// Field types declared by name, for every measurement (`mapping.field_types`), as
+    /// `name:float|integer|unsigned|string|boolean`.
     public var fieldTypes: [String]
     /// A YAML or JSON file mapping `device_id` to tags (`mapping.device_registry`), reread on SIGHUP.
     public var deviceRegistry: String?
@@ -61,8 +65,9 @@ public struct MappingConfiguration: Equatable, Sendable {
     public var maxKeyBytes: Int
     /// Longest string value kept as a field or tag, in bytes (`mapping.max_string_bytes`).
     public var maxStringBytes: Int
-    /// Most (measurement, field) types remembered (`mapping.max_field_types`); a new field beyond
-    /// that is refused (`type_registry_full`) rather than risking a type conflict in InfluxDB.
+    /// Most (measurement, field) types read from InfluxDB's schema, and most learned from the data
+    /// under `string_policy: field` (`mapping.max_field_types`); there a new field beyond that is
+    /// refused (`type_registry_full`) rather than risking a type conflict in InfluxDB.
     public var maxFieldTypes: Int
     /// Most points one message may make, 1 – 100,000 (`mapping.max_points_per_message`): an array
     /// payload with more elements is refused whole (`too_many_points`).
@@ -80,7 +85,7 @@ public struct MappingConfiguration: Equatable, Sendable {
         maxPast: Duration = .seconds(3650 * 86_400),
         maxFuture: Duration = .seconds(3600),
         timestampPolicy: TimestampPolicy = .receiveTime,
-        stringPolicy: StringPolicy = .field,
+        stringPolicy: StringPolicy = .declared,
         fieldTypes: [String] = [],
         deviceRegistry: String? = nil,
         maxPayloadBytes: Int = 65_536,
@@ -111,7 +116,7 @@ public struct MappingConfiguration: Equatable, Sendable {
         self.maxEncodedBytes = maxEncodedBytes
     }
 
-    /// The parsed `field_types` entries, or the first entry that is not `name:integer|unsigned`.
+    /// The parsed `field_types` entries, or the first entry that is not `name:<type>`.
     public func parsedFieldTypes() -> Result<[String: FieldType], FieldTypeError> {
         var types: [String: FieldType] = [:]
         for entry in fieldTypes {
@@ -138,9 +143,9 @@ public struct MappingConfiguration: Equatable, Sendable {
     }
 }
 
-/// A `mapping.field_types` entry that is not `name:integer` or `name:unsigned`.
+/// A `mapping.field_types` entry that is not `name:float|integer|unsigned|string|boolean`.
 public struct FieldTypeError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The entry as written.
     public var entry: String
-    public var description: String { "'\(entry)' is not name:integer or name:unsigned" }
+    public var description: String { "'\(entry)' is not name:float|integer|unsigned|string|boolean" }
 }

@@ -45,13 +45,19 @@ public struct InfluxEndpoint: Equatable, Sendable {
 
         var headers = ["Content-Type: text/plain; charset=utf-8"]
         if configuration.gzip { headers.append("Content-Encoding: gzip") }
-        if let token = configuration.token {
-            headers.append("Authorization: \(configuration.api == .v3 ? "Bearer" : "Token") \(token.value)")
-        } else if let username = configuration.username {
-            let credentials = "\(username):\(configuration.password?.value ?? "")"
-            headers.append("Authorization: Basic \(Base64.encode(Array(credentials.utf8)))")
-        }
+        if let authorization = Self.authorization(configuration) { headers.append(authorization) }
         self.headers = headers
+    }
+
+    /// The `Authorization:` header line for the configuration's credentials (also used for the
+    /// schema reads), or nil without credentials: never log it.
+    static func authorization(_ configuration: InfluxConfiguration) -> String? {
+        if let token = configuration.token {
+            return "Authorization: \(configuration.api == .v3 ? "Bearer" : "Token") \(token.value)"
+        }
+        guard let username = configuration.username else { return nil }
+        let credentials = "\(username):\(configuration.password?.value ?? "")"
+        return "Authorization: Basic \(Base64.encode(Array(credentials.utf8)))"
     }
 
     /// Percent-encodes everything but RFC 3986's unreserved characters.

@@ -96,6 +96,11 @@ extension PointMapper {
         case .bool(let flag):
             fields.append(PendingField(key: key, value: .bool(flag)))
         case .string(let text):
+            // A field typed string keeps the text as sent, numeric or not ("007", "NaN").
+            if knownType(of: key)?.type == .string {
+                addText(text, key: key, element: element)
+                return
+            }
             switch NumericText.parse(text) {
             case .number(let number):
                 addNumber(number, key: key, element: element)
@@ -103,21 +108,23 @@ extension PointMapper {
                 refusals.append(MappingRefusal(.nonFinite, field: key, element: element))
             case .text:
                 switch stringPolicy {
-                case .field:
-                    guard text.utf8.count <= maxStringBytes else {
-                        refusals.append(MappingRefusal(.stringTooLong, field: key, element: element))
-                        return
-                    }
-                    fields.append(PendingField(key: key, value: .string(text)))
-                case .drop:
-                    skipped += 1
-                case .tag:
-                    addTag(key: key, value, element: element)
+                case .declared: stringsLeftOut.append(key)
+                case .field: addText(text, key: key, element: element)
+                case .drop: skipped += 1
+                case .tag: addTag(key: key, value, element: element)
                 }
             }
         case .null, .array, .object:
             skipped += 1
         }
+    }
+
+    private mutating func addText(_ text: String, key: String, element: Int?) {
+        guard text.utf8.count <= maxStringBytes else {
+            refusals.append(MappingRefusal(.stringTooLong, field: key, element: element))
+            return
+        }
+        fields.append(PendingField(key: key, value: .string(text)))
     }
 
     private mutating func addNumber(_ number: JSONNumber, key: String, element: Int?) {
@@ -148,7 +155,7 @@ extension PointMapper {
         switch value {
         case .string(let string): text = string
         case .number(let number) where number.double.isFinite:
-            text = number.exactInteger.map { String($0) } ?? number.double.description
+            text = Self.text(of: number)
         case .bool(let flag): text = flag ? "true" : "false"
         default:
             skipped += 1
@@ -212,14 +219,13 @@ extension PointMapper {
             writer.cancelPoint()
             return .refused(.tooManyFields)
         }
-        let registryMeasurement = LineProtocolWriter.sanitizedFieldKey(context.measurement)
         for index in fields.indices where !shadowed[index] {
             let field = fields[index]
             if tagKeys.contains(field.key) {
                 skipped += 1
                 continue
             }
-            switch settle(field, measurement: registryMeasurement) {
+            switch settle(field) {
             case .success(let value):
                 writer.appendField(key: field.key.utf8, value: value)
             case .failure(let refusal):
@@ -251,35 +257,50 @@ extension PointMapper {
         for index in fields.indices { shadowed.append(last[fields[index].key] != index) }
     }
 
-    /// The value as the field's type: the type registered for it, else the configured override,
-    /// else its own (number → float). Records a new field's type; refuses what would lose information.
-    private mutating func settle(_ field: PendingField, measurement: String) -> Result<FieldValue, Refusal> {
-        let registered = registry.type(measurement: measurement, field: field.key)
-        let declared = overrides.isEmpty ? nil : overrides[field.key]
+    /// The field's type as declared (`field_types`), else as the registry knows it (the schema,
+    /// then the data under `string_policy: field`); nil when neither says.
+    func knownType(of key: String) -> (type: StoredFieldType, authoritative: Bool)? {
+        if !overrides.isEmpty, let declared = overrides[key] { return (declared, true) }
+        guard !registry.isEmpty, let known = registry.type(measurement: measurementKey, field: key) else { return nil }
+        return (known.type, known.source == .schema)
+    }
+
+    /// The value as the field's type: declared, else from the schema, else from the data (a number,
+    /// or a boolean, is a float; under `string_policy: field` the first type seen is recorded and
+    /// wins). Refuses what the type cannot take without loss (`type_conflict`).
+    private mutating func settle(_ field: PendingField) -> Result<FieldValue, Refusal> {
         let type: StoredFieldType
-        switch (registered, declared, field.value) {
-        case (let known?, _, _): type = known
-        case (nil, .integer?, _): type = .integer
-        case (nil, .unsigned?, _): type = .unsigned
-        case (nil, nil, .number): type = .float
-        case (nil, nil, .bool): type = .boolean
-        case (nil, nil, .string): type = .string
-        }
-        guard let value = Self.convert(field.value, to: type) else { return .failure(Refusal(.typeConflict)) }
-        if registered == nil {
-            guard registry.record(type, measurement: measurement, field: field.key) else {
+        let authoritative: Bool
+        if let known = knownType(of: field.key) {
+            (type, authoritative) = known
+        } else {
+            authoritative = false
+            switch (field.value, stringPolicy) {
+            case (.bool, .field): type = .boolean
+            case (.number, _), (.bool, _): type = .float
+            case (.string, _): type = .string
+            }
+            // Only the old rule remembers the data's types; otherwise the data only ever gives float.
+            if stringPolicy == .field && !registry.learn(type, measurement: measurementKey, field: field.key) {
                 return .failure(Refusal(.typeRegistryFull))
             }
+        }
+        guard let value = Self.convert(field.value, to: type, numbersAsText: authoritative) else {
+            return .failure(Refusal(.typeConflict))
         }
         return .success(value)
     }
 
-    /// `value` as `type` when no information is lost: numbers between float, integer and unsigned
-    /// when exact (integers only up to 2^53 from a double); never bool ↔ number or text ↔ anything.
-    static func convert(_ value: Candidate, to type: StoredFieldType) -> FieldValue? {
+    /// `value` as `type` when that loses nothing: a float takes numbers and booleans (1.0 / 0.0);
+    /// integer and unsigned take whole numbers only (up to 2^53 from a double); boolean takes
+    /// booleans; string takes text, and numbers and booleans as their text when `numbersAsText`
+    /// (a declaration or the schema typed the field, so the text is what the operator wants).
+    static func convert(_ value: Candidate, to type: StoredFieldType, numbersAsText: Bool) -> FieldValue? {
         switch (value, type) {
         case (.number(let number), .float):
             return .float(number.double)
+        case (.bool(let flag), .float):
+            return .float(flag ? 1 : 0)
         case (.number(let number), .integer):
             return exactInteger(number).map { .integer($0) }
         case (.number(let number), .unsigned):
@@ -288,9 +309,18 @@ extension PointMapper {
             return .boolean(flag)
         case (.string(let text), .string):
             return .string(text)
+        case (.number(let number), .string) where numbersAsText:
+            return .string(text(of: number))
+        case (.bool(let flag), .string) where numbersAsText:
+            return .string(flag ? "true" : "false")
         default:
             return nil
         }
+    }
+
+    /// A finite number as text: its exact integer, else the shortest double that reads back the same.
+    private static func text(of number: JSONNumber) -> String {
+        number.exactInteger.map { String($0) } ?? number.double.description
     }
 
     private static func exactInteger(_ number: JSONNumber) -> Int64? {

@@ -5,7 +5,7 @@
 public enum MappingResult: Equatable, Sendable {
     /// Points were appended; `skippedFields` counts values that are not data for a field (nulls,
     /// arrays, strings under `string_policy: drop`, keys taken by a tag). Parts that were refused
-    /// are in `PointMapper.refusals`.
+    /// are in `PointMapper.refusals`; untyped text left out is in `PointMapper.stringsLeftOut`.
     case mapped(points: Int, skippedFields: Int)
     /// Nothing was appended. When `PointMapper.refusals` is not empty it says which values or
     /// elements were refused (and `reason` is the first of them); otherwise the whole message was.
@@ -21,10 +21,14 @@ public enum MappingResult: Equatable, Sendable {
 ///   the IoTFlow HTTP shape `{"data": {...}, "type": ..., "metadata": {...}}` takes fields from
 ///   `data`, tags from `metadata` and `type` (as `device_type`); an array of objects is one point
 ///   per element, each with its own timestamp; a bare number, boolean or string is field `value`.
-/// - Types: every number is a float unless `field_types` says integer or unsigned; numeric strings
-///   (`" 23.5 "`) are numbers; booleans stay booleans; other strings follow `string_policy`. The
-///   type registry keeps each (measurement, field) at its first type, coercing where lossless and
-///   refusing the rest (`type_conflict`), so InfluxDB never rejects a batch for a type conflict.
+/// - Types: the type of a (measurement, field) comes from `field_types` (by field name) first,
+///   then from the schema InfluxDB holds (`useSchema`), and only then from the data, where a
+///   number always wins: numbers and numeric strings (`" 23.5 "`) are floats, and under the
+///   default `string_policy: declared` booleans are 1.0 / 0.0 and other text is left out, so one
+///   device's value never types another's. Values are converted to the field's type where that
+///   loses nothing (`convert`) and refused otherwise (`type_conflict`), so InfluxDB never rejects
+///   a batch for a type conflict the bridge could see. `string_policy: field` keeps the first
+///   type seen in the data instead (the old rule), `drop` and `tag` treat text as they say.
 /// - Time: the last key of `timestamp_keys` present (RFC 3339 or epoch s/ms/µs/ns); outside
 ///   `max_past`/`max_future` the `timestamp_policy` applies. Without one a point gets `receivedAt`
 ///   (plus its index in an array, so the elements stay distinct points).
@@ -63,6 +67,9 @@ public struct PointMapper: Sendable {
     public internal(set) var refusals: [MappingRefusal] = []
     /// Points of the last `map` call whose device time was out of range and replaced by the intake time.
     public internal(set) var timestampsReplaced = 0
+    /// The fields whose non-numeric text the last `map` call left out under `string_policy:
+    /// declared`, because no declaration or schema makes them strings (one entry per value).
+    public internal(set) var stringsLeftOut: [String] = []
 
     // Scratch storage, reused from message to message.
     var fields: [PendingField] = []
@@ -72,6 +79,8 @@ public struct PointMapper: Sendable {
     var skipped = 0
     /// `refusals.count` when the current point began: refusals after it belong to this point.
     var pointRefusalsStart = 0
+    /// The measurement of the current message as InfluxDB stores it: the registry's key.
+    var measurementKey = ""
 
     /// A mapper for a validated configuration (`BridgeConfiguration.validate()` checks routes and types).
     public init(configuration: MappingConfiguration, deviceRegistry: DeviceRegistry = DeviceRegistry()) {
@@ -106,6 +115,12 @@ public struct PointMapper: Sendable {
 
     /// The number of (measurement, field) types the registry remembers.
     public var knownFieldTypes: Int { registry.count }
+
+    /// Types fields from `schema` (a newer read of InfluxDB's schema) from the next message on;
+    /// declarations still win over it, and it wins over what the data taught the registry.
+    public mutating func useSchema(_ schema: FieldSchema) {
+        registry.replaceSchema(schema)
+    }
 
     /// Maps one message, appending its points to `writer`; afterwards `refusals` lists the values
     /// and elements refused, and `timestampsReplaced` the points that got the intake time.
@@ -148,6 +163,7 @@ public struct PointMapper: Sendable {
     ) -> MappingResult {
         refusals.removeAll(keepingCapacity: true)
         timestampsReplaced = 0
+        stringsLeftOut.removeAll(keepingCapacity: true)
         skipped = 0
         let (matched, mismatch) = matchRoute(topic)
         guard let route = matched else { return .refused(mismatch) }
@@ -169,6 +185,7 @@ public struct PointMapper: Sendable {
         }
         var context = PointContext(topic: topic, route: route, measurement: measurementName(topic, route))
         context.deviceTags = deviceTags(topic)
+        measurementKey = LineProtocolWriter.storedMeasurement(context.measurement)
         switch document {
         case .object(let members):
             switch mapPoint(members, element: nil, receivedAt: receivedAt, context: context, into: &writer) {

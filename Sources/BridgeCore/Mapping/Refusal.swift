@@ -29,8 +29,9 @@ public enum RefusalReason: Int, CaseIterable, Sendable, CustomStringConvertible 
     case invalidDeviceID
     /// The device timestamp is outside `max_past` / `max_future` and the policy is `reject`.
     case timestampOutOfRange
-    /// A value cannot be stored as the field's type (the type first written, or the configured one)
-    /// without loss: `true` for a float field, `1.5` for an integer field, text for a number.
+    /// A value cannot be stored as the field's type (declared, from InfluxDB's schema, or under
+    /// `string_policy: field` the first written) without loss: `1.5` for an integer field, a number
+    /// for a boolean field.
     case typeConflict
     /// A number that line protocol cannot carry: `1e999`, `"NaN"`, `"inf"`.
     case nonFinite
@@ -38,7 +39,8 @@ public enum RefusalReason: Int, CaseIterable, Sendable, CustomStringConvertible 
     case keyTooLong
     /// A string longer than `mapping.max_string_bytes`.
     case stringTooLong
-    /// A new (measurement, field) while the type registry holds `mapping.max_field_types` already.
+    /// Under `string_policy: field`, a new (measurement, field) while the type registry holds
+    /// `mapping.max_field_types` already.
     case typeRegistryFull
     /// An array payload with more elements than `mapping.max_points_per_message`.
     case tooManyPoints

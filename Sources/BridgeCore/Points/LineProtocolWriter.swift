@@ -65,6 +65,15 @@ public struct LineProtocolWriter: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// A measurement as InfluxDB stores what `beginPoint` writes for it (before escaping):
+    /// control characters and `\` become `_`, and so does a leading `#`. The schema names it so.
+    public static func storedMeasurement(_ name: String) -> String {
+        guard name.utf8.first == UInt8(ascii: "#") || name.utf8.contains(where: needsReplacing) else { return name }
+        var bytes = name.utf8.map { needsReplacing($0) ? UInt8(ascii: "_") : $0 }
+        if bytes.first == UInt8(ascii: "#") { bytes[0] = UInt8(ascii: "_") }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     private static func needsReplacing(_ byte: UInt8) -> Bool {
         byte < 0x20 || byte == 0x7F || byte == UInt8(ascii: "\\")
     }
