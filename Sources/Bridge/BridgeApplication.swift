@@ -6,7 +6,7 @@ public import Logging
 public import ServiceLifecycle
 public import UnixSignals
 
-/// The bridge, wired: buffer, counters and the three services.
+/// The bridge, wired: buffer, counters and the services (summary, writer, schema reader, intake).
 ///
 /// `serviceGroup()` lists them so that graceful shutdown (SIGTERM, SIGINT) stops intake first,
 /// then lets the writer drain, then logs the final summary. Safe from any thread.
@@ -19,6 +19,8 @@ public final class BridgeApplication: Sendable {
     private let ingest: IngestService
     private let writer: WriterService
     private let summary: SummaryService
+    /// Reads InfluxDB's field types for the mapper; nil in a dry run.
+    private let schema: SchemaService?
     private let influxSettings: InfluxSettings
     private let dryRun: Bool
     private let logger: Logger
@@ -45,14 +47,25 @@ public final class BridgeApplication: Sendable {
         }
         self.buffer = buffer
         let deadLetters = DeadLetterFile(configuration: configuration.deadLetters, logger: logger)
+        influxSettings = InfluxSettings(configuration.influxdb)
+        let fieldSchema = FieldSchemaHandoff(reading: !dryRun)
+        schema =
+            dryRun
+            ? nil
+            : SchemaService(
+                settings: influxSettings,
+                maxFieldTypes: configuration.mapping.maxFieldTypes,
+                handoff: fieldSchema,
+                logger: logger
+            )
         ingest = IngestService(
             configuration: configuration,
             buffer: buffer,
             counters: counters,
             refusedMessages: .refusedMessages(configuration.deadLetters, logger: logger),
+            schema: fieldSchema,
             logger: logger
         )
-        influxSettings = InfluxSettings(configuration.influxdb)
         writer = WriterService(
             configuration: configuration,
             buffer: buffer,
@@ -90,8 +103,9 @@ public final class BridgeApplication: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: summary),
             .init(service: writer),
-            .init(service: ingest),
         ]
+        if let schema { services.append(.init(service: schema)) }
+        services.append(.init(service: ingest))
         if let load {
             services.append(.init(service: ReloadService(load: load, apply: reload, logger: logger)))
         }

@@ -9,16 +9,21 @@ import CCurl
 /// keeps the connection alive between batches. `post` blocks for the whole transfer, so it must
 /// run on a dedicated thread, never on Swift's cooperative pool.
 public final class CurlEasyHandle {
+    /// Response bodies are kept up to this many bytes by default; the rest is read and dropped.
+    public static let defaultMaxResponseBodyBytes = 64 * 1024
+
     /// Response bodies are kept up to this many bytes; the rest is read and dropped.
-    public static let maxResponseBodyBytes = 64 * 1024
+    public let maxResponseBodyBytes: Int
 
     private let handle: UnsafeMutableRawPointer
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private var responseBody: [UInt8] = []
 
     /// A new handle with the bridge's fixed options: no signals (threads), no `Expect:
-    /// 100-continue` round trip, response bodies captured.
-    public init() throws(CurlError) {
+    /// 100-continue` round trip, response bodies captured up to `maxResponseBodyBytes` (write
+    /// replies are small; a schema reply can be megabytes).
+    public init(maxResponseBodyBytes: Int = defaultMaxResponseBodyBytes) throws(CurlError) {
+        self.maxResponseBodyBytes = maxResponseBodyBytes
         guard let handle = curl_easy_init() else {
             throw CurlError(code: CURLE_FAILED_INIT, message: "curl_easy_init failed")
         }
@@ -105,7 +110,7 @@ public final class CurlEasyHandle {
     }
 
     fileprivate func receive(_ data: UnsafeRawBufferPointer) {
-        let room = Self.maxResponseBodyBytes - responseBody.count
+        let room = maxResponseBodyBytes - responseBody.count
         if room > 0 { responseBody.append(contentsOf: data.prefix(room)) }
     }
 }

@@ -5,7 +5,7 @@
 public struct HTTPResponse: Equatable, Sendable {
     /// The status code.
     public var status: Int
-    /// The body, cut at `CurlEasyHandle.maxResponseBodyBytes` (error bodies are small).
+    /// The body, cut at the handle's `maxResponseBodyBytes` (64 KiB by default; error bodies are small).
     public var body: [UInt8]
     /// `Retry-After` in seconds (delta or HTTP date, as libcurl parses it), nil when absent.
     public var retryAfterSeconds: Int?

@@ -45,6 +45,11 @@ private func schema(_ reply: SchemaReply) -> FieldSchema? {
         #expect(read.type(measurement: "m", field: "temperature") == .float)
         #expect(read.type(measurement: "m2 sp,c", field: #"f k="q"#) == .float)
         #expect(read.type(measurement: "other", field: "status") == nil)
+        var listedStringFirst = FieldSchema()
+        listedStringFirst.add(.string, measurement: "m", field: "t")
+        listedStringFirst.add(.float, measurement: "m", field: "t")
+        listedStringFirst.add(.integer, measurement: "m", field: "t")
+        #expect(listedStringFirst.type(measurement: "m", field: "t") == .float && listedStringFirst.count == 1)
     }
 
     @Test func anEmptyDatabaseHasAnEmptySchema() {

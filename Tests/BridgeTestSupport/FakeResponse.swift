@@ -57,6 +57,18 @@ public struct FakeResponse: Sendable, Hashable {
     /// 204 No Content with no body: every InfluxDB version's and VictoriaMetrics' reply to an accepted write.
     public static let noContent = FakeResponse()
 
+    /// The reply of an empty database to a schema query, for `/query` (InfluxQL `SHOW FIELD KEYS`)
+    /// and `/api/v3/query_sql` (SQL rows); nil for any other path.
+    public static func emptySchema(forPath path: String) -> FakeResponse? {
+        let body: String
+        switch path {
+        case "/query": body = #"{"results":[{"statement_id":0}]}"#
+        case "/api/v3/query_sql": body = "[]"
+        default: return nil
+        }
+        return FakeResponse(status: 200, headers: ["Content-Type": "application/json"], body: body)
+    }
+
     /// An InfluxDB 1.x error: `{"error":"<message>"}` with the same text in `X-Influxdb-Error`.
     ///
     /// For example 400 `unable to parse ...` or `partial write: ... dropped=N`, 404 `database not found: "x"`,

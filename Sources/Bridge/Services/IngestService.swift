@@ -17,15 +17,19 @@ final class IngestService: Service {
     let subscribed = ReadinessEvent()
     /// The device registry the MQTT thread maps with; `reloadDeviceRegistry()` replaces it.
     private let deviceRegistry: DeviceRegistryHandoff
+    /// The field types read from InfluxDB, which the MQTT thread types fields with.
+    private let schema: FieldSchemaHandoff
 
     init(
         configuration: BridgeConfiguration,
         buffer: any PointBuffer,
         counters: BridgeCounters,
         refusedMessages: DeadLetterFile,
+        schema: FieldSchemaHandoff,
         logger: Logger
     ) {
         self.refusedMessages = refusedMessages
+        self.schema = schema
         self.configuration = configuration
         self.buffer = buffer
         self.counters = counters
@@ -40,7 +44,7 @@ final class IngestService: Service {
 
     func run() async throws {
         try await DedicatedThread.runService(name: "mqtt", interrupt: buffer.interruptAppends) {
-            [configuration, buffer, counters, subscribed, refusedMessages, deviceRegistry, logger] stop in
+            [configuration, buffer, counters, subscribed, refusedMessages, deviceRegistry, schema, logger] stop in
             do {
                 let intake = MQTTIntake(
                     configuration: configuration,
@@ -49,6 +53,7 @@ final class IngestService: Service {
                     subscribed: subscribed,
                     refusedMessages: refusedMessages,
                     deviceRegistry: deviceRegistry,
+                    schema: schema,
                     logger: logger
                 )
                 try intake.run(until: stop)

@@ -39,8 +39,11 @@ final class MQTTIntake {
     private var mapper: PointMapper
     private let deviceRegistry: DeviceRegistryHandoff
     private var deviceRegistryGeneration = 0
+    private let schema: FieldSchemaHandoff
+    private var schemaGeneration = 0
     private var lines = LineProtocolWriter()
     private var refusalLog = DeviceLogLimiter()
+    private var stringsLog = LogRateLimiter(burst: 1, window: .seconds(60))
     /// Under `mqtt.retained: store` with MQTT 3.1.1: each topic's last stored retained payload
     /// (its hash), so the copy the broker hands out at every subscribe is stored once. Bounded:
     /// forgotten whole past `maxRetainedTopics`.
@@ -72,11 +75,13 @@ final class MQTTIntake {
         subscribed: ReadinessEvent,
         refusedMessages: DeadLetterFile,
         deviceRegistry: DeviceRegistryHandoff,
+        schema: FieldSchemaHandoff,
         logger: Logger
     ) {
         self.refusedMessages = refusedMessages
         self.recordPayloadBytes = configuration.mapping.maxPayloadBytes
         self.deviceRegistry = deviceRegistry
+        self.schema = schema
         self.configuration = configuration
         self.buffer = buffer
         self.counters = counters
@@ -100,6 +105,8 @@ final class MQTTIntake {
             try client.setCredentials(username: username, password: mqtt.password?.value)
         }
         self.client = client
+        // The first messages are typed by InfluxDB's schema when it answers in time; never longer.
+        schema.waitForFirstRead(upTo: configuration.influxdb.timeout, or: stop)
         var reconnectDelay = mqtt.reconnectMin
         var nextConnect = ContinuousClock.now
         while !stop.isSignalled && !abandonConnection {
@@ -197,6 +204,7 @@ final class MQTTIntake {
             if let registry = deviceRegistry.take(ifNewerThan: &deviceRegistryGeneration) {
                 mapper.deviceRegistry = registry
             }
+            if let newer = schema.take(ifNewerThan: &schemaGeneration) { mapper.useSchema(newer) }
             let burstEnds = ContinuousClock.now + Self.maxBurstDuration
             try client.loopRead()
             var burst = 1
@@ -404,6 +412,7 @@ final class MQTTIntake {
         if mapper.timestampsReplaced > 0 {
             BridgeCounters.add(mapper.timestampsReplaced, to: counters.timestampsReplaced)
         }
+        if !mapper.stringsLeftOut.isEmpty { recordStringsLeftOut(message) }
         let parts = mapper.refusals
         guard let reason = reason ?? parts.first?.reason else { return }
         if parts.isEmpty {
@@ -425,6 +434,23 @@ final class MQTTIntake {
         if refusedMessages.append([letter]) == 0 {
             BridgeCounters.add(1, to: counters.refusedUnrecorded)
         }
+    }
+
+    /// Counts untyped text left out under `string_policy: declared`, and logs it at most once a
+    /// minute, naming a field to declare if it is wanted: expected, so no dead-letter record.
+    private func recordStringsLeftOut(_ message: MosquittoMessage) {
+        BridgeCounters.add(mapper.stringsLeftOut.count, to: counters.stringsLeftOut)
+        let (admitted, suppressed) = stringsLog.admit(at: .now)
+        guard admitted, let field = mapper.stringsLeftOut.first else { return }
+        var metadata: Logger.Metadata = [
+            "mqtt.topic": "\(String(decoding: message.topic.prefix(256), as: UTF8.self))", "field": "\(field)",
+            "log.suppressed": "\(suppressed)",
+        ]
+        if let device = mapper.deviceID(in: message.topic) { metadata["device_id"] = "\(device)" }
+        logger.notice(
+            "Text left out: no declaration or schema makes the field a string (mapping.field_types: name:string keeps it).",
+            metadata: metadata
+        )
     }
 
     private func logRefusal(_ letter: DeadLetter, _ message: MosquittoMessage) {

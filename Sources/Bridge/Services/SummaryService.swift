@@ -47,6 +47,7 @@ final class SummaryService: Service {
                 "messages_refused": "\(refused)",
                 "points_received": "\(snapshot.pointsReceived)",
                 "fields_skipped": "\(snapshot.fieldsSkipped)",
+                "strings_left_out": "\(snapshot.stringsLeftOut)",
                 "timestamps_replaced": "\(snapshot.timestampsReplaced)",
                 "retained_skipped": "\(snapshot.retainedSkipped)",
                 "refused_unrecorded": "\(snapshot.refusedUnrecorded)",

@@ -15,6 +15,9 @@ public final class BridgeCounters: Sendable {
     let pointsReceived = Atomic<Int>(0)
     /// JSON values that could not be a field and were left out (`fields_skipped`).
     let fieldsSkipped = Atomic<Int>(0)
+    /// Non-numeric strings left out because no declaration or schema types their field a string
+    /// (`strings_left_out`, under `mapping.string_policy: declared`).
+    let stringsLeftOut = Atomic<Int>(0)
     /// Points whose device time was out of range and replaced by the intake time (`timestamps_replaced`).
     let timestampsReplaced = Atomic<Int>(0)
     /// Points InfluxDB accepted (`points_written`).
@@ -69,6 +72,7 @@ public final class BridgeCounters: Sendable {
         public var messagesReceived: Int
         public var pointsReceived: Int
         public var fieldsSkipped: Int
+        public var stringsLeftOut: Int
         public var timestampsReplaced: Int
         public var pointsWritten: Int
         public var pointsRejected: Int
@@ -89,6 +93,7 @@ public final class BridgeCounters: Sendable {
             messagesReceived: messagesReceived.load(ordering: .relaxed),
             pointsReceived: pointsReceived.load(ordering: .relaxed),
             fieldsSkipped: fieldsSkipped.load(ordering: .relaxed),
+            stringsLeftOut: stringsLeftOut.load(ordering: .relaxed),
             timestampsReplaced: timestampsReplaced.load(ordering: .relaxed),
             pointsWritten: pointsWritten.load(ordering: .relaxed),
             pointsRejected: pointsRejected.load(ordering: .relaxed),
