@@ -172,10 +172,10 @@ struct DeliveryTests {
             deadLetterPath: path
         )
         configuration.influxdb.flushInterval = .seconds(60)
-        // The bridge's type registry refuses conflicts it can see; this one it cannot: another
-        // writer made `temperature` a boolean in `legacy` before the bridge started.
-        try await influxd.write("legacy,device_id=old temperature=true", database: "iotflow")
+        // The mapper refuses conflicts it can see (declarations, the schema read at start-up); this
+        // one it cannot: another writer makes `temperature` a boolean in `legacy` after that read.
         let bridge = try await BridgeUnderTest(configuration)
+        try await influxd.write("legacy,device_id=old temperature=true", database: "iotflow")
         try await publish(port: broker.port, devices: 100, count: 4_997)
         for device in 1...3 {
             try await publishRaw(
