@@ -49,15 +49,11 @@ public final class BridgeApplication: Sendable {
         let deadLetters = DeadLetterFile(configuration: configuration.deadLetters, logger: logger)
         influxSettings = InfluxSettings(configuration.influxdb)
         let fieldSchema = FieldSchemaHandoff(reading: !dryRun)
+        let schemaReader = InfluxSchemaReader(maxFieldTypes: configuration.mapping.maxFieldTypes)
         schema =
             dryRun
             ? nil
-            : SchemaService(
-                settings: influxSettings,
-                maxFieldTypes: configuration.mapping.maxFieldTypes,
-                handoff: fieldSchema,
-                logger: logger
-            )
+            : SchemaService(settings: influxSettings, handoff: fieldSchema, logger: logger) { schemaReader.read($0) }
         ingest = IngestService(
             configuration: configuration,
             buffer: buffer,

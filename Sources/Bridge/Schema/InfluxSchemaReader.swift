@@ -9,7 +9,7 @@ import Curl
 /// freed after it (reads are rare), so the reply buffer does not stay allocated.
 ///
 /// Blocking: runs on the schema thread only, never on the MQTT thread or the cooperative pool.
-struct InfluxSchemaReader {
+struct InfluxSchemaReader: Sendable {
     /// Entries kept from a reply (`mapping.max_field_types`).
     let capacity: Int
     /// The largest reply read: 128 bytes per entry kept (a v3 row is about 80), 1 – 256 MiB.

@@ -12,15 +12,30 @@ import ServiceLifecycle
 /// without field types (VictoriaMetrics) is read once and logged once. Each schema read reaches
 /// the MQTT thread's mapper through `handoff`. Safe from any thread.
 final class SchemaService: Service {
+    /// One blocking schema read for the current `influxdb` settings (`InfluxSchemaReader.read`).
+    typealias Reader = @Sendable (InfluxConfiguration) -> SchemaReply
+
     private let settings: InfluxSettings
-    private let reader: InfluxSchemaReader
+    private let read: Reader
+    private let refreshInterval: Duration
     private let handoff: FieldSchemaHandoff
     private let requests = RefreshRequests()
     private let logger: Logger
 
-    init(settings: InfluxSettings, maxFieldTypes: Int, handoff: FieldSchemaHandoff, logger: Logger) {
+    /// - Parameters:
+    ///   - refreshInterval: the shortest time between reads a refresh request causes (10 s;
+    ///     tests pass less).
+    ///   - read: the read itself, run on the schema thread.
+    init(
+        settings: InfluxSettings,
+        handoff: FieldSchemaHandoff,
+        logger: Logger,
+        refreshInterval: Duration = SchemaSchedule.defaultRefreshInterval,
+        read: @escaping Reader
+    ) {
         self.settings = settings
-        self.reader = InfluxSchemaReader(maxFieldTypes: maxFieldTypes)
+        self.read = read
+        self.refreshInterval = refreshInterval
         self.handoff = handoff
         self.logger = logger
     }
@@ -32,8 +47,8 @@ final class SchemaService: Service {
 
     func run() async throws {
         try await DedicatedThread.runService(name: "schema", interrupt: requests.interrupt) {
-            [settings, reader, handoff, requests, logger] stop in
-            var schedule = SchemaSchedule(now: .now)
+            [settings, read, refreshInterval, handoff, requests, logger] stop in
+            var schedule = SchemaSchedule(now: .now, refreshInterval: refreshInterval)
             var first = true
             while !stop.isSignalled {
                 let now = ContinuousClock.now
@@ -42,7 +57,7 @@ final class SchemaService: Service {
                     continue
                 }
                 let influx = settings.current.configuration
-                let reply = reader.read(influx)
+                let reply = read(influx)
                 Self.apply(reply, startedAt: now, to: &schedule, handoff: handoff, influx: influx, logger: logger)
                 if first {
                     handoff.firstReadFinished()

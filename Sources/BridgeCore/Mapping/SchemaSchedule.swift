@@ -3,14 +3,14 @@
 
 /// When to read the schema: at start-up, again after a failed read (backoff from 1 s to 60 s
 /// with jitter, so InfluxDB being down never stops anything), and after a refresh request (a
-/// rejected type conflict), at most once per `minimumInterval`. A sink without field types is
+/// rejected type conflict), at most once per `refreshInterval` (10 s). A sink without field types is
 /// never read again.
 ///
 /// A state machine as a value: the schema thread passes in the time, sleeps until `nextRead`
 /// (or a request), reads when it is due, and reports the outcome. Tests step the time by hand.
 public struct SchemaSchedule: Sendable {
-    /// The shortest time between two reads that a refresh request can cause.
-    public static let minimumInterval: Duration = .seconds(10)
+    /// The shortest time between two reads that a refresh request can cause, by default.
+    public static let defaultRefreshInterval: Duration = .seconds(10)
 
     private enum State: Equatable {
         /// A read is due at this instant.
@@ -25,10 +25,13 @@ public struct SchemaSchedule: Sendable {
     private var lastRead: ContinuousClock.Instant?
     private var failures = 0
     private let backoff = RetryPolicy(initial: .seconds(1), maximum: .seconds(60))
+    /// The shortest time between two reads that a refresh request can cause.
+    public let refreshInterval: Duration
 
     /// A schedule whose first read is due at `now` (start-up).
-    public init(now: ContinuousClock.Instant) {
+    public init(now: ContinuousClock.Instant, refreshInterval: Duration = defaultRefreshInterval) {
         state = .due(now)
+        self.refreshInterval = refreshInterval
     }
 
     /// When the next read is due; nil when none is planned (wait for a refresh request).
@@ -66,11 +69,11 @@ public struct SchemaSchedule: Sendable {
     }
 
     /// Something (the writer, after InfluxDB rejected a type conflict) asks for a fresh read at
-    /// `now`: due at once, or `minimumInterval` after the last read if that is later. A read
+    /// `now`: due at once, or `refreshInterval` after the last read if that is later. A read
     /// already due (a retry after a failure) keeps its time.
     public mutating func refreshRequested(at now: ContinuousClock.Instant) {
         guard state == .idle else { return }
-        let earliest = lastRead.map { $0 + Self.minimumInterval } ?? now
+        let earliest = lastRead.map { $0 + refreshInterval } ?? now
         state = .due(max(now, earliest))
     }
 }
