@@ -40,16 +40,9 @@ public final class DeadLetterFile: Sendable {
         let text = letters.map(\.jsonLine).joined()
         return state.withLock { state in
             do {
-                try rotateIfNeeded(&state, adding: text.utf8.count)
-                try openIfNeeded(&state)
-                try writeAll(text, to: state.descriptor)
-                state.size += text.utf8.count
+                try appendText(text, state: &state)
                 return letters.count
             } catch {
-                if state.descriptor >= 0 {
-                    close(state.descriptor)
-                    state.descriptor = -1
-                }
                 let (admitted, suppressed) = state.failureLog.admit(at: .now)
                 if admitted {
                     logger.error(
@@ -65,18 +58,50 @@ public final class DeadLetterFile: Sendable {
         }
     }
 
+    /// Appends the records without logging. When it throws, the caller keeps them and writes them
+    /// again later; a record the failure cut short is then ended by a newline, so it cannot spoil
+    /// the next one.
+    ///
+    /// - Throws: what failed: creating the directory, opening or writing the file.
+    public func appendOrThrow(_ letters: [DeadLetter]) throws {
+        guard !letters.isEmpty else { return }
+        let text = letters.map(\.jsonLine).joined()
+        try state.withLock { state in try appendText(text, state: &state) }
+    }
+
+    private func appendText(_ text: String, state: inout State) throws {
+        do {
+            try rotateIfNeeded(&state, adding: text.utf8.count)
+            try openIfNeeded(&state)
+            try writeAll(text, to: state.descriptor)
+            state.size += text.utf8.count
+        } catch {
+            if state.descriptor >= 0 {
+                close(state.descriptor)
+                state.descriptor = -1
+            }
+            throw error
+        }
+    }
+
     private func openIfNeeded(_ state: inout State) throws {
         guard state.descriptor < 0 else { return }
         let directory = (configuration.path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
-        let descriptor = open(configuration.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        let descriptor = open(configuration.path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
         guard descriptor >= 0 else { throw BridgeError(message: "open: \(String(cString: strerror(errno)))") }
         var status = stat()
         fstat(descriptor, &status)
         state.descriptor = descriptor
         state.size = Int(status.st_size)
+        var last: UInt8 = 0
+        if state.size > 0, pread(descriptor, &last, 1, off_t(state.size - 1)) == 1, last != UInt8(ascii: "\n") {
+            // A write that failed part-way left a torn record: end it, so the next one stays readable.
+            try writeAll("\n", to: descriptor)
+            state.size += 1
+        }
     }
 
     private func rotateIfNeeded(_ state: inout State, adding bytes: Int) throws {
