@@ -120,7 +120,7 @@ private struct Lines {
     }
 
     @Test func requestsAreCutToTheSizeLimitAndSentInOrder() {
-        var delivery = BatchDelivery(lineLengths: [100, 100, 100, 100, 100])
+        var delivery = BatchDelivery(lineLengths: [100, 100, 100, 100, 100], maxSettleTime: .seconds(30))
         var sent: [Range<Int>] = []
         while let range = delivery.nextRequest(maxLines: .max, maxBytes: 250, now: .now) {
             sent.append(range)
@@ -130,14 +130,14 @@ private struct Lines {
     }
 
     @Test func aRequestWithoutAReplyIsSentAgainUnchanged() {
-        var delivery = BatchDelivery(lineLengths: [10, 10, 10])
+        var delivery = BatchDelivery(lineLengths: [10, 10, 10], maxSettleTime: .seconds(30))
         let first = delivery.nextRequest(maxLines: 2, maxBytes: .max, now: .now)
         let again = delivery.nextRequest(maxLines: 2, maxBytes: .max, now: .now)
         #expect(first == 0..<2 && again == 0..<2 && delivery.unsettled == [0..<2, 2..<3])
     }
 
     @Test func v3PartialWritesRefuseOnlyTheNamedLines() {
-        var delivery = BatchDelivery(lineLengths: Array(repeating: 10, count: 10))
+        var delivery = BatchDelivery(lineLengths: Array(repeating: 10, count: 10), maxSettleTime: .seconds(30))
         _ = delivery.nextRequest(maxLines: 4, maxBytes: .max, now: .now)
         delivery.receive(.accepted, request: [], now: .now)
         #expect(delivery.nextRequest(maxLines: .max, maxBytes: .max, now: .now) == 4..<10)
@@ -158,7 +158,7 @@ private struct Lines {
         (Int.max, nil), (Int.max - 1, nil), (Int.min, nil), (-1, nil), (0, nil), (7, nil), (1, 4), (6, 9),
     ])
     func lineNumbersOutsideTheRequestCannotOverflow(lineNumber: Int, refused: Int?) {
-        var delivery = BatchDelivery(lineLengths: Array(repeating: 10, count: 10))
+        var delivery = BatchDelivery(lineLengths: Array(repeating: 10, count: 10), maxSettleTime: .seconds(30))
         _ = delivery.nextRequest(maxLines: 4, maxBytes: .max, now: .now)
         delivery.receive(.accepted, request: [], now: .now)
         _ = delivery.nextRequest(maxLines: 6, maxBytes: .max, now: .now)
@@ -173,7 +173,7 @@ private struct Lines {
     @Test func a1xPartialWriteSettlesWithoutResending() {
         // Lines 2 and 5 are older than the retention policy; InfluxDB stored the other three.
         let lines = Lines(count: 5) { [3_000, 100, 5_000, 4_000, 200][$0] }
-        var delivery = BatchDelivery(lineLengths: lines.lengths)
+        var delivery = BatchDelivery(lineLengths: lines.lengths, maxSettleTime: .seconds(30))
         let range = delivery.nextRequest(maxLines: .max, maxBytes: .max, now: .now)
         let report = PartialWrite(message: "partial write: points beyond retention policy dropped=2")!
         delivery.receive(.partiallyWritten(status: 400, report: report), request: lines.request(0..<5), now: .now)
@@ -184,7 +184,7 @@ private struct Lines {
 
     @Test func unnamedDropsAreDeadLetteredAsPossiblyStoredAndCountedOnce() {
         let lines = Lines(count: 4)
-        var delivery = BatchDelivery(lineLengths: lines.lengths)
+        var delivery = BatchDelivery(lineLengths: lines.lengths, maxSettleTime: .seconds(30))
         _ = delivery.nextRequest(maxLines: .max, maxBytes: .max, now: .now)
         let report = PartialWrite(message: "partial write: max-series-per-database limit exceeded dropped=1")!
         delivery.receive(.partiallyWritten(status: 400, report: report), request: lines.request(0..<4), now: .now)
@@ -197,7 +197,7 @@ private struct Lines {
 
     @Test func aRequestBodyThatDoesNotMatchLeavesEveryDropUnnamed() {
         let lines = Lines(count: 3)
-        var delivery = BatchDelivery(lineLengths: lines.lengths)
+        var delivery = BatchDelivery(lineLengths: lines.lengths, maxSettleTime: .seconds(30))
         _ = delivery.nextRequest(maxLines: .max, maxBytes: .max, now: .now)
         let report = PartialWrite(message: "partial write: points beyond retention policy dropped=9")!
         delivery.receive(.partiallyWritten(status: 400, report: report), request: [1, 2, 3], now: .now)
@@ -205,7 +205,7 @@ private struct Lines {
     }
 
     @Test func tooLargeSplitsUntilASingleLineIsRefused() {
-        var delivery = BatchDelivery(lineLengths: [10, 500, 10])
+        var delivery = BatchDelivery(lineLengths: [10, 500, 10], maxSettleTime: .seconds(30))
         while let range = delivery.nextRequest(maxLines: .max, maxBytes: .max, now: .now) {
             let outcome: WriteOutcome = delivery.byteCount(of: range) > 100 ? .tooLarge : .accepted
             delivery.receive(outcome, request: [], now: .now)

@@ -70,7 +70,9 @@ private struct Harness {
         batchSize: Int = 1000,
         flushInterval: Duration = .seconds(3600),
         drain: Duration = .seconds(5),
-        deadLetterPath: String = "/nonexistent/dead-letters.jsonl",
+        deadLetterPath: String = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "dl-\(UUID().uuidString).jsonl"
+        ).path,
         breaker: BreakerConfiguration = BreakerConfiguration(failures: 1000),
         maxSettleTime: Duration = .seconds(30),
         onTypeConflict: (@Sendable () -> Void)? = nil
@@ -247,6 +249,32 @@ private struct Harness {
             DeadLetter(jsonLine: String($0))
         }
         #expect(letters.map(\.line) == ["m,device_id=b t=true 2"] && letters.first?.reason == message)
+    }
+
+    @Test func aBatchTheServerRefusesWhollySettlesWithinTheSettleTime() async throws {
+        let transport = ScriptedTransport()
+        transport.answer = { _ in
+            // A server that takes 100 ms to reject any request without naming lines (like 2.x).
+            Thread.sleep(forTimeInterval: 0.1)
+            return .rejected(status: 400, message: "unable to parse")
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dl-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let harness = Harness(transport: transport, batchSize: 64, deadLetterPath: path, maxSettleTime: .seconds(1))
+        harness.append((0..<64).map { "m,device_id=d\($0) bad \($0)\n" })
+        #expect(poll { harness.counters.snapshot().batchesWritten == 1 })
+        await harness.stop()
+
+        // The first rejection, then 1 s of 100 ms requests (one may be in flight when it runs out),
+        // where bisection alone would take 127 and the request limit 113.
+        let counters = harness.counters.snapshot()
+        #expect(counters.requests <= 12, "\(counters.requests) requests")
+        #expect(counters.pointsRejected == 64 && counters.pointsWritten == 0)
+        #expect(
+            harness.messages(.warning).contains {
+                "\($0.message)".hasPrefix("A batch did not settle within its settle budget")
+            }
+        )
     }
 
     @Test func theBreakerStopsRequestsForItsCoolDown() async {

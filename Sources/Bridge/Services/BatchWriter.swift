@@ -243,7 +243,7 @@ final class BatchWriter {
         }
         lineStarts.append(offset)
         guard batch.points > 0 else { return false }
-        delivery = BatchDelivery(lineLengths: lineLengths)
+        delivery = BatchDelivery(lineLengths: lineLengths, maxSettleTime: configuration.delivery.maxSettleTime)
         return true
     }
 

@@ -90,7 +90,7 @@ public struct BatchDelivery: Sendable {
     /// A delivery for a batch whose lines have these lengths in bytes (newline included).
     ///
     /// - Parameter maxSettleTime: the settle budget's time (`delivery.max_settle_time`), at least zero.
-    public init(lineLengths: [Int], maxSettleTime: Duration = .seconds(30)) {
+    public init(lineLengths: [Int], maxSettleTime: Duration) {
         self.lineLengths = lineLengths
         self.maxSettleTime = max(maxSettleTime, .zero)
         self.pending = lineLengths.isEmpty ? [] : [0..<lineLengths.count]
