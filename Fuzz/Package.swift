@@ -1,5 +1,6 @@
 // swift-tools-version: 6.2
-// iotflow-bridge: the libFuzzer target over the mapping (topic + payload → line protocol).
+// iotflow-bridge: the libFuzzer targets over the mapping (topic + payload → line protocol) and over
+// the write replies (status + body + Retry-After → WriteOutcome → BatchDelivery).
 // SPDX-License-Identifier: Apache-2.0
 //
 // A package of its own so the main build never needs the sanitizer. SwiftPM builds BridgeCore with
@@ -21,6 +22,15 @@ let package = Package(
                 .enableUpcomingFeature("MemberImportVisibility"),
                 .enableUpcomingFeature("InternalImportsByDefault"),
             ]
-        )
+        ),
+        .target(
+            name: "ReplyFuzzTarget",
+            dependencies: [.product(name: "BridgeCore", package: "iotflow-bridge")],
+            swiftSettings: [
+                .enableUpcomingFeature("ExistentialAny"),
+                .enableUpcomingFeature("MemberImportVisibility"),
+                .enableUpcomingFeature("InternalImportsByDefault"),
+            ]
+        ),
     ]
 )

@@ -50,10 +50,11 @@ public final class BridgeApplication: Sendable {
         influxSettings = InfluxSettings(configuration.influxdb)
         let fieldSchema = FieldSchemaHandoff(reading: !dryRun)
         let schemaReader = InfluxSchemaReader(maxFieldTypes: configuration.mapping.maxFieldTypes)
-        schema =
+        let schema =
             dryRun
             ? nil
             : SchemaService(settings: influxSettings, handoff: fieldSchema, logger: logger) { schemaReader.read($0) }
+        self.schema = schema
         ingest = IngestService(
             configuration: configuration,
             buffer: buffer,
@@ -71,6 +72,7 @@ public final class BridgeApplication: Sendable {
                 ? { @Sendable _ in StandardOutputTransport() }
                 : { @Sendable influx in try CurlInfluxTransport(configuration: influx, logger: logger) },
             deadLetters: deadLetters,
+            onTypeConflict: { [schema] in schema?.requestRefresh() },
             logger: logger
         )
         for warning in configuration.warnings {

@@ -3,7 +3,9 @@
 
 import BridgeCore
 import Foundation
+import InMemoryLogging
 import Logging
+import Synchronization
 import Testing
 
 @testable import Bridge
@@ -45,11 +47,22 @@ private final class ScriptedTransport: InfluxTransport, @unchecked Sendable {
     }
 }
 
+/// Whether `condition` holds within 10 s, checked every 10 ms.
+private func poll(_ condition: () -> Bool) -> Bool {
+    let deadline = ContinuousClock.now + .seconds(10)
+    while !condition() {
+        guard ContinuousClock.now < deadline else { return false }
+        Thread.sleep(forTimeInterval: 0.01)
+    }
+    return true
+}
+
 /// A writer thread over a fresh buffer, stopped (and drained) by `stop()`.
 private struct Harness {
     let buffer = MemoryPointBuffer(capacityBytes: 1 << 20)
     let counters = BridgeCounters()
     let stopSignal = WakeSignal()
+    let logs = InMemoryLogHandler()
     let thread: DedicatedThread
 
     init(
@@ -57,23 +70,31 @@ private struct Harness {
         batchSize: Int = 1000,
         flushInterval: Duration = .seconds(3600),
         drain: Duration = .seconds(5),
-        deadLetterPath: String = "/nonexistent/dead-letters.jsonl",
-        breaker: BreakerConfiguration = BreakerConfiguration(failures: 1000)
+        deadLetterPath: String = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "dl-\(UUID().uuidString).jsonl"
+        ).path,
+        breaker: BreakerConfiguration = BreakerConfiguration(failures: 1000),
+        maxSettleTime: Duration = .seconds(30),
+        onTypeConflict: (@Sendable () -> Void)? = nil
     ) {
         let configuration = BridgeConfiguration(
             influxdb: InfluxConfiguration(batchSize: batchSize, flushInterval: flushInterval, flushJitter: .zero),
             retry: RetryConfiguration(initial: .milliseconds(100), maximum: .milliseconds(200)),
             breaker: breaker,
+            delivery: DeliveryConfiguration(maxSettleTime: maxSettleTime),
             deadLetters: DeadLetterConfiguration(path: deadLetterPath),
             shutdown: ShutdownConfiguration(drain: drain)
         )
+        let logs = self.logs
+        let logger = Logger(label: "test") { _ in logs }
         let writer = BatchWriter(
             configuration: configuration,
             buffer: buffer,
             counters: counters,
             transport: transport,
-            deadLetters: DeadLetterFile(configuration: configuration.deadLetters, logger: Logger(label: "test")),
-            logger: Logger(label: "test")
+            deadLetters: DeadLetterFile(configuration: configuration.deadLetters, logger: logger),
+            logger: logger,
+            onTypeConflict: onTypeConflict
         )
         let stopSignal = self.stopSignal
         // The writer is confined to this thread from here on; the test only talks to the buffer.
@@ -88,6 +109,11 @@ private struct Harness {
             lengths.withUnsafeBufferPointer { buffer.append(lines: b, lineLengths: $0, waitingUpTo: .zero) }
         }
         precondition(appended)
+    }
+
+    /// The captured messages at `level`.
+    func messages(_ level: Logger.Level) -> [InMemoryLogHandler.Entry] {
+        logs.entries.filter { $0.level == level }
     }
 
     func stop() async {
@@ -153,6 +179,102 @@ private struct Harness {
             transport.waitForWrites(1)?.filter { !$0.contains("bad") }.flatMap { $0.split(separator: "\n") } ?? []
         )
         #expect(stored.count == 7)
+    }
+
+    @Test func aRefusedLineLeavesTheBufferOnlyOnceItsDeadLetterIsWritten() async throws {
+        // Root ignores permissions, so the unwritable path is one whose parent is a regular file.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dl-\(UUID().uuidString)").path
+        let blocker = directory + "/blocker"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(FileManager.default.createFile(atPath: blocker, contents: Data("not a directory".utf8)))
+        let path = blocker + "/dead-letters.jsonl"
+        let transport = ScriptedTransport()
+        transport.answer = { $0.contains("bad") ? .rejected(status: 400, message: "unable to parse") : .accepted }
+        let harness = Harness(transport: transport, batchSize: 4, deadLetterPath: path)
+        harness.append(["m,device_id=a v=1 1\n", "m,device_id=b bad 2\n", "m,device_id=c v=3 3\n", "m v=4 4\n"])
+
+        let cannotWrite = "Cannot write the dead-letter file; the refused lines stay buffered and the write is retried."
+        #expect(poll { harness.messages(.error).contains { "\($0.message)" == cannotWrite } })
+        // The good lines were stored, but the batch waits at the front of the buffer for its dead letter.
+        #expect(harness.buffer.occupancy.points == 4)
+        #expect(harness.counters.snapshot().pointsRejected == 0 && harness.counters.snapshot().pointsWritten == 0)
+        harness.append(["m v=5 5\n", "m v=6 6\n", "m v=7 7\n", "m v=8 8\n"])
+
+        try FileManager.default.removeItem(atPath: blocker)
+        try FileManager.default.createDirectory(atPath: blocker, withIntermediateDirectories: false)
+        #expect(poll { harness.buffer.occupancy.points == 0 })
+        await harness.stop()
+
+        let letters = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").compactMap {
+            DeadLetter(jsonLine: String($0))
+        }
+        #expect(letters.map(\.line) == ["m,device_id=b bad 2"] && letters.first?.status == 400)
+        let counters = harness.counters.snapshot()
+        #expect(counters.pointsRejected == 1 && counters.pointsWritten == 7 && counters.batchesWritten == 2)
+        let failures = harness.messages(.error).filter { "\($0.message)" == cannotWrite }
+        #expect(failures.count == 1, "one error per minute at most")
+        #expect(failures.first?.metadata["dead_letters.path"] == "\(path)")
+        #expect(
+            harness.messages(.notice).contains {
+                "\($0.message)" == "The dead-letter file takes writes again; the held lines are written."
+            }
+        )
+        // The second batch went out only after the first left the buffer.
+        let bodies = transport.waitForWrites(1) ?? []
+        #expect(bodies.last == "m v=5 5\nm v=6 6\nm v=7 7\nm v=8 8\n")
+    }
+
+    @Test func a1xTypeConflictSettlesInOneRequestAndCallsTheSchemaHook() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dl-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let message =
+            #"partial write: field type conflict: input field "t" on measurement "m" is type boolean, already exists as type float dropped=1"#
+        let transport = ScriptedTransport([
+            .partiallyWritten(status: 400, report: try #require(PartialWrite(message: message)))
+        ])
+        let conflicts = Atomic(0)
+        let harness = Harness(transport: transport, batchSize: 3, deadLetterPath: path) {
+            conflicts.add(1, ordering: .relaxed)
+        }
+        harness.append(["m,device_id=a t=1 1\n", "m,device_id=b t=true 2\n", "m,device_id=c t=3 3\n"])
+        #expect(poll { harness.counters.snapshot().batchesWritten == 1 })
+        await harness.stop()
+
+        #expect(transport.waitForWrites(1)?.count == 1, "lines InfluxDB stored were sent again")
+        let counters = harness.counters.snapshot()
+        #expect(counters.pointsRejected == 1 && counters.pointsWritten == 2)
+        #expect(conflicts.load(ordering: .relaxed) == 1)
+        let letters = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").compactMap {
+            DeadLetter(jsonLine: String($0))
+        }
+        #expect(letters.map(\.line) == ["m,device_id=b t=true 2"] && letters.first?.reason == message)
+    }
+
+    @Test func aBatchTheServerRefusesWhollySettlesWithinTheSettleTime() async throws {
+        let transport = ScriptedTransport()
+        transport.answer = { _ in
+            // A server that takes 100 ms to reject any request without naming lines (like 2.x).
+            Thread.sleep(forTimeInterval: 0.1)
+            return .rejected(status: 400, message: "unable to parse")
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dl-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let harness = Harness(transport: transport, batchSize: 64, deadLetterPath: path, maxSettleTime: .seconds(1))
+        harness.append((0..<64).map { "m,device_id=d\($0) bad \($0)\n" })
+        #expect(poll { harness.counters.snapshot().batchesWritten == 1 })
+        await harness.stop()
+
+        // The first rejection, then 1 s of 100 ms requests (one may be in flight when it runs out),
+        // where bisection alone would take 127 and the request limit 113.
+        let counters = harness.counters.snapshot()
+        #expect(counters.requests <= 12, "\(counters.requests) requests")
+        #expect(counters.pointsRejected == 64 && counters.pointsWritten == 0)
+        #expect(
+            harness.messages(.warning).contains {
+                "\($0.message)".hasPrefix("A batch did not settle within its settle budget")
+            }
+        )
     }
 
     @Test func theBreakerStopsRequestsForItsCoolDown() async {

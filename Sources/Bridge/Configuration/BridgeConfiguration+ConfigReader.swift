@@ -51,6 +51,7 @@ extension BridgeConfiguration {
             influxdb: .read(from: &source),
             retry: .read(from: &source),
             breaker: .read(from: &source),
+            delivery: .read(from: &source),
             deadLetters: .read(from: &source),
             buffer: .read(from: &source),
             logging: .read(from: &source),
@@ -250,6 +251,12 @@ extension BreakerConfiguration {
             openFor: source.duration("breaker.open_for", default: defaults.openFor),
             maximumOpenFor: source.duration("breaker.max_open_for", default: defaults.maximumOpenFor)
         )
+    }
+}
+
+extension DeliveryConfiguration {
+    fileprivate static func read(from source: inout ConfigurationSource) -> Self {
+        Self(maxSettleTime: source.duration("delivery.max_settle_time", default: Self().maxSettleTime))
     }
 }
 

@@ -74,6 +74,7 @@ extension BridgeConfiguration {
                 ("max_open_for", duration(breaker.maximumOpenFor)),
             ]
         )
+        section("delivery", [("max_settle_time", duration(delivery.maxSettleTime))])
         section(
             "dead_letters",
             [

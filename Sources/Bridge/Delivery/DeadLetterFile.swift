@@ -14,9 +14,10 @@ import Synchronization
 /// The bridge keeps two: rejected lines (`dead_letters.path`) and refused messages
 /// (`dead_letters.refused_path`), so junk from devices never rotates away what InfluxDB rejected.
 ///
-/// Safe from any thread (one lock around the file). A write that fails is reported to the caller
-/// (`append` returns how many records are in the file) and logged at `error`, rate-limited, with
-/// the path; it never stops the bridge.
+/// Safe from any thread (one lock around the file). A write that fails never stops the bridge: it
+/// is reported to the caller (how many records are in the file, and why the rest are not), and
+/// `append` also logs it at `error`, rate-limited, with the path. A record a failed write cut short
+/// is ended by a newline before the next write, so it cannot spoil the records after it.
 public final class DeadLetterFile: Sendable {
     private struct State {
         var descriptor: CInt = -1
@@ -68,7 +69,37 @@ public final class DeadLetterFile: Sendable {
     /// fewer than given when a write failed, which is logged).
     @discardableResult
     public func append(_ letters: [DeadLetter]) -> Int {
-        guard !letters.isEmpty else { return 0 }
+        let (written, failure) = appendReporting(letters)
+        state.withLock { state in
+            guard let failure else {
+                if state.failing {
+                    state.failing = false
+                    logger.notice(
+                        "The dead-letter file takes writes again.",
+                        metadata: ["dead_letters.path": "\(path)"]
+                    )
+                }
+                return
+            }
+            let (admitted, suppressed) = state.failureLog.admit(at: .now)
+            if admitted || !state.failing {
+                logger.error(
+                    "Cannot write the dead-letter file.",
+                    metadata: [
+                        "dead_letters.path": "\(path)", "error": "\(failure)",
+                        "dead_letters.records": "\(letters.count - written)", "log.suppressed": "\(suppressed)",
+                    ]
+                )
+            }
+            state.failing = true
+        }
+        return written
+    }
+
+    /// Appends the records, in order, without logging: how many were written (the first ones),
+    /// and what stopped the rest, if anything did. A caller that keeps the rest writes them again.
+    public func appendReporting(_ letters: [DeadLetter]) -> (written: Int, failure: (any Error)?) {
+        guard !letters.isEmpty else { return (0, nil) }
         return state.withLock { state in
             var written = 0
             do {
@@ -89,32 +120,13 @@ public final class DeadLetterFile: Sendable {
                     chunkRecords += 1
                 }
                 try flush(&chunk, state: &state)
-                written += chunkRecords
-                if state.failing {
-                    state.failing = false
-                    logger.notice(
-                        "The dead-letter file takes writes again.",
-                        metadata: ["dead_letters.path": "\(path)"]
-                    )
-                }
-                return written
+                return (written + chunkRecords, nil)
             } catch {
                 if state.descriptor >= 0 {
                     close(state.descriptor)
                     state.descriptor = -1
                 }
-                let (admitted, suppressed) = state.failureLog.admit(at: .now)
-                if admitted || !state.failing {
-                    logger.error(
-                        "Cannot write the dead-letter file.",
-                        metadata: [
-                            "dead_letters.path": "\(path)", "error": "\(error)",
-                            "dead_letters.records": "\(letters.count - written)", "log.suppressed": "\(suppressed)",
-                        ]
-                    )
-                }
-                state.failing = true
-                return written
+                return (written, error)
             }
         }
     }
@@ -133,12 +145,18 @@ public final class DeadLetterFile: Sendable {
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
-        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        let descriptor = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
         guard descriptor >= 0 else { throw BridgeError(message: "open: \(String(cString: strerror(errno)))") }
         var status = stat()
         fstat(descriptor, &status)
         state.descriptor = descriptor
         state.size = Int(status.st_size)
+        var last: UInt8 = 0
+        if state.size > 0, pread(descriptor, &last, 1, off_t(state.size - 1)) == 1, last != UInt8(ascii: "\n") {
+            // A write that failed part-way left a torn record: end it, so the next one stays readable.
+            try writeAll(Array("\n".utf8), to: descriptor)
+            state.size += 1
+        }
     }
 
     /// Moves the file aside (`path.1`, …) and opens a new one.

@@ -64,7 +64,13 @@ public enum DeadLetterReplay {
             let batch = Array(lines[start..<min(start + configuration.influxdb.batchSize, lines.count)])
             start += batch.count
             let refusedBefore = report.refused
-            report.failure = replay(batch, through: transport, refusedInto: rejected, report: &report)
+            report.failure = replay(
+                batch,
+                through: transport,
+                refusedInto: rejected,
+                maxSettleTime: configuration.delivery.maxSettleTime,
+                report: &report
+            )
             report.stored += report.failure == nil ? batch.count - (report.refused - refusedBefore) : 0
         }
         return report
@@ -74,34 +80,31 @@ public enum DeadLetterReplay {
         _ lines: [String],
         through transport: CurlInfluxTransport,
         refusedInto rejected: DeadLetterFile,
+        maxSettleTime: Duration,
         report: inout Report
     ) -> String? {
         let encoded = lines.map { Array(($0 + "\n").utf8) }
         var starts = [0]
         for line in encoded { starts.append(starts[starts.count - 1] + line.count) }
         let body = Array(encoded.joined())
-        var delivery = BatchDelivery(lineLengths: encoded.map(\.count))
-        var status: Int?
-        while let range = delivery.nextRequest(maxLines: .max, maxBytes: .max) {
-            switch transport.write(body[starts[range.lowerBound]..<starts[range.upperBound]]) {
-            case .accepted: delivery.requestAccepted()
-            case .partiallyAccepted(let code, let failures):
-                status = code
-                delivery.requestPartiallyAccepted(failures)
-            case .rejected(let code, let message):
-                status = code
-                delivery.requestRejected(reason: message)
-            case .tooLarge: delivery.requestTooLarge()
+        var delivery = BatchDelivery(lineLengths: encoded.map(\.count), maxSettleTime: maxSettleTime)
+        while let range = delivery.nextRequest(maxLines: .max, maxBytes: .max, now: .now) {
+            let request = body[starts[range.lowerBound]..<starts[range.upperBound]]
+            let outcome = transport.write(request)
+            switch outcome {
             case .configurationError(let code, let message), .throttled(let code, _, let message):
                 return "HTTP \(code): \(message)"
             case .retryable(let code, let message):
                 return code.map { "HTTP \($0): \(message)" } ?? message
+            case .accepted, .partiallyAccepted, .partiallyWritten, .rejected, .tooLarge:
+                delivery.receive(outcome, request: request, now: .now)
             }
         }
         let now = WallClock.nanoseconds()
-        report.refused += rejected.append(
-            delivery.refused.map { DeadLetter(time: now, reason: $0.reason, status: status, line: lines[$0.index]) }
+        rejected.append(
+            delivery.refused.map { DeadLetter(time: now, reason: $0.reason, status: $0.status, line: lines[$0.index]) }
         )
+        report.refused += delivery.rejectedCount
         return nil
     }
 }

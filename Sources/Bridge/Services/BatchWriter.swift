@@ -14,7 +14,15 @@ import Synchronization
 ///
 /// **Requests.** `BatchDelivery` decides what each request carries: the whole batch, cut to the
 /// size the server accepts (`RequestSizeLimit`, learned from 413s), halves of a range the server
-/// rejected without naming lines, and nothing a v3 partial write already stored.
+/// rejected without naming lines, and nothing a v3 or 1.x partial write already stored. Once the
+/// server first rejects lines of the batch, it settles within `delivery.max_settle_time` and a
+/// bounded number of requests; what is unsettled then is dead-lettered with the last reason.
+///
+/// **Dead letters.** A refused line leaves the buffer only once its record is in the dead-letter
+/// file. When the file cannot be written, the finished batch stays at the front of the buffer
+/// (nothing after it is sent; intake pauses when the buffer fills) and the write is retried on
+/// the `retry` schedule (`DeadLetterBacklog`): one error naming the path, then at most one a
+/// minute, and a notice when it works again.
 ///
 /// **Failures** (5xx, 429, 408, no reply, 401/403/404): the same request is retried after the
 /// `RetryPolicy` delay, never sooner than `Retry-After`. `CircuitBreaker` opens after
@@ -44,6 +52,13 @@ final class BatchWriter {
     private var consecutiveFailures = 0
     private var nextAttempt = ContinuousClock.now
     private var failureLog = FailureLog()
+    private var backlog: DeadLetterBacklog
+    /// Logs of refused lines (per-device junk): 10 a minute, then a count of what was suppressed.
+    private var refusalLog = LogRateLimiter(burst: 10, window: .seconds(60))
+    private var deadLetterFailureLog = LogRateLimiter(burst: 1, window: .seconds(60))
+    /// Called when InfluxDB refuses lines for a field type conflict: the mapping's view of the
+    /// schema is out of date. Runs on the writer thread.
+    private let onTypeConflict: (() -> Void)?
 
     /// The batch being delivered: its bytes, each line's start offset (one extra at the end),
     /// and where it stands.
@@ -63,9 +78,11 @@ final class BatchWriter {
         transport: any InfluxTransport,
         deadLetters: DeadLetterFile,
         logger: Logger,
-        reloads: (settings: InfluxSettings, makeTransport: WriterService.TransportFactory)? = nil
+        reloads: (settings: InfluxSettings, makeTransport: WriterService.TransportFactory)? = nil,
+        onTypeConflict: (() -> Void)? = nil
     ) {
         self.reloads = reloads
+        self.onTypeConflict = onTypeConflict
         self.configuration = configuration
         self.buffer = buffer
         self.counters = counters
@@ -73,6 +90,7 @@ final class BatchWriter {
         self.deadLetters = deadLetters
         self.logger = logger
         retry = RetryPolicy(initial: configuration.retry.initial, maximum: configuration.retry.maximum)
+        backlog = DeadLetterBacklog(policy: retry)
         breaker = CircuitBreaker(
             failureThreshold: configuration.breaker.failures,
             openFor: configuration.breaker.openFor,
@@ -104,6 +122,11 @@ final class BatchWriter {
                 wait(until: until, stop: stop)
             }
             if delivery?.isComplete == true {
+                guard writeDeadLetters() else {
+                    // The batch is held until its refused lines are in the dead-letter file.
+                    if let retryAt = backlog.retryAt { wait(until: retryAt, stop: stop) }
+                    continue
+                }
                 finishBatch()
                 let (waiting, _) = buffer.occupancy
                 nextFlush = waiting >= influx.batchSize ? .now : .now + timedFlushDelay()
@@ -156,7 +179,7 @@ final class BatchWriter {
     /// Sends the next request of the current batch, or says how long to wait first.
     private func step() -> Step {
         useReloadedSettings()
-        guard var current = delivery else { return .sent }
+        guard var current = delivery, !current.isComplete else { return .sent }
         let now = ContinuousClock.now
         if now < nextAttempt { return .wait(until: nextAttempt) }
         var maxLines = Int.max
@@ -165,25 +188,29 @@ final class BatchWriter {
         case .sendProbe: maxLines = Self.probeLines
         case .wait(let until): return .wait(until: until)
         }
-        guard let range = current.nextRequest(maxLines: maxLines, maxBytes: sizeLimit.current) else { return .sent }
+        let refusedBefore = current.refused.count
+        defer {
+            holdDeadLetters(current.refused[refusedBefore...], requests: current.answeredCount)
+            delivery = current
+        }
+        // Nil here means the settle budget ran out and the unsettled lines were just refused.
+        guard let range = current.nextRequest(maxLines: maxLines, maxBytes: sizeLimit.current, now: now) else {
+            return .sent
+        }
         let requestBytes = current.byteCount(of: range)
         BridgeCounters.add(1, to: counters.requests)
-        let outcome = transport.write(body[lineStarts[range.lowerBound]..<lineStarts[range.upperBound]])
-        let refusedBefore = current.refused.count
+        let request = body[lineStarts[range.lowerBound]..<lineStarts[range.upperBound]]
+        let outcome = transport.write(request)
+        current.receive(outcome, request: request, now: .now)
+        if outcome.isFieldTypeConflict { onTypeConflict?() }
         switch outcome {
         case .accepted:
-            current.requestAccepted()
             sizeLimit.accepted(bytes: requestBytes)
             serverAnswered()
-        case .partiallyAccepted(_, let failures):
-            current.requestPartiallyAccepted(failures)
-            serverAnswered()
-        case .rejected(_, let message):
-            current.requestRejected(reason: message)
+        case .partiallyAccepted, .partiallyWritten, .rejected:
             serverAnswered()
         case .tooLarge:
             sizeLimit.tooLarge(bytes: requestBytes)
-            current.requestTooLarge()
             logger.notice(
                 "InfluxDB refused a request as too large; sending smaller ones.",
                 metadata: ["request.bytes": "\(requestBytes)", "request.limit": "\(sizeLimit.current)"]
@@ -195,8 +222,6 @@ final class BatchWriter {
         case .retryable(let status, let message):
             failed(status: status.map { "\($0)" } ?? "none", message: message, retryAfter: nil, range: range)
         }
-        deadLetter(current.refused[refusedBefore...], status: outcome.refusalStatus)
-        delivery = current
         return .sent
     }
 
@@ -218,16 +243,17 @@ final class BatchWriter {
         }
         lineStarts.append(offset)
         guard batch.points > 0 else { return false }
-        delivery = BatchDelivery(lineLengths: lineLengths)
+        delivery = BatchDelivery(lineLengths: lineLengths, maxSettleTime: configuration.delivery.maxSettleTime)
         return true
     }
 
+    /// Removes the settled batch from the buffer; its dead letters are written.
     private func finishBatch() {
         guard let finished = delivery else { return }
         buffer.removeBatch(points: batch.points, bytes: batch.bytes)
-        let refused = finished.refused.count
-        BridgeCounters.add(batch.points - refused, to: counters.pointsWritten)
-        BridgeCounters.add(refused, to: counters.pointsRejected)
+        let rejected = finished.rejectedCount
+        BridgeCounters.add(batch.points - rejected, to: counters.pointsWritten)
+        BridgeCounters.add(rejected, to: counters.pointsRejected)
         BridgeCounters.add(1, to: counters.batchesWritten)
         delivery = nil
     }
@@ -285,27 +311,78 @@ final class BatchWriter {
         )
     }
 
-    private func deadLetter(_ refused: ArraySlice<RefusedLine>, status: Int?) {
+    /// Turns newly refused lines into dead-letter records and tries to write them.
+    private func holdDeadLetters(_ refused: ArraySlice<RefusedLine>, requests: Int) {
         guard !refused.isEmpty else { return }
         let now = WallClock.nanoseconds()
-        let letters = refused.map { line in
-            let bytes = body[lineStarts[line.index]..<(lineStarts[line.index + 1] - 1)]
-            return DeadLetter(
-                time: now,
-                reason: line.reason,
-                status: status,
-                line: String(decoding: bytes, as: UTF8.self)
+        backlog.add(
+            refused.map { line in
+                let bytes = body[lineStarts[line.index]..<(lineStarts[line.index + 1] - 1)]
+                return DeadLetter(
+                    time: now,
+                    reason: line.reason,
+                    status: line.status,
+                    line: String(decoding: bytes, as: UTF8.self)
+                )
+            }
+        )
+        let unsettled = refused.count { $0.kind == .unsettled }
+        if unsettled > 0 {
+            logger.warning(
+                "A batch did not settle within its settle budget; its unsettled lines are dead-lettered with the server's last reason.",
+                metadata: [
+                    "points.unsettled": "\(unsettled)", "batch.requests": "\(requests)",
+                    "delivery.max_settle_time": "\(ConfigDuration.format(configuration.delivery.maxSettleTime))",
+                ]
             )
         }
-        deadLetters.append(letters)
-        logger.error(
-            "InfluxDB refused lines for good; they are in the dead-letter file.",
-            metadata: [
-                "points.refused": "\(letters.count)", "influx.status": "\(status.map(String.init) ?? "?")",
-                "influx.message": "\(refused.first?.reason.prefix(512) ?? "")",
-                "dead_letters.path": "\(configuration.deadLetters.path)",
-            ]
-        )
+        _ = writeDeadLetters()
+    }
+
+    /// Writes the waiting dead-letter records when due; true when none wait any more.
+    private func writeDeadLetters() -> Bool {
+        let now = ContinuousClock.now
+        guard backlog.isDue(at: now) else { return backlog.isEmpty }
+        let records = backlog.records
+        let (written, failure) = deadLetters.appendReporting(records)
+        let path = configuration.deadLetters.path
+        switch backlog.wrote(written, at: now, random: .random(in: 0...1)) {
+        case .failed(let first, let retryAt)?:
+            let (admitted, suppressed) = deadLetterFailureLog.admit(at: now)
+            if first || admitted {
+                logger.error(
+                    "Cannot write the dead-letter file; the refused lines stay buffered and the write is retried.",
+                    metadata: [
+                        "dead_letters.path": "\(path)", "error": "\(failure.map { "\($0)" } ?? "")",
+                        "points.refused": "\(backlog.records.count)",
+                        "retry.delay": "\(ConfigDuration.format(now.duration(to: retryAt)))",
+                        "log.suppressed": "\(suppressed)",
+                    ]
+                )
+            }
+        case .recovered(let failures)?:
+            logger.notice(
+                "The dead-letter file takes writes again; the held lines are written.",
+                metadata: ["dead_letters.path": "\(path)", "dead_letters.failures": "\(failures)"]
+            )
+        case nil:
+            break
+        }
+        if failure == nil {
+            let (admitted, suppressed) = refusalLog.admit(at: now)
+            if admitted {
+                logger.error(
+                    "InfluxDB refused lines for good; they are in the dead-letter file.",
+                    metadata: [
+                        "points.refused": "\(records.count)",
+                        "influx.status": "\(records.first?.status.map(String.init) ?? "?")",
+                        "influx.message": "\(records.first?.reason.prefix(512) ?? "")",
+                        "dead_letters.path": "\(path)", "log.suppressed": "\(suppressed)",
+                    ]
+                )
+            }
+        }
+        return backlog.isEmpty
     }
 
     private func drain() {
@@ -318,7 +395,29 @@ final class BatchWriter {
                 guard until < deadline else { break }
                 Thread.sleep(forTimeInterval: ContinuousClock.now.duration(to: until).seconds)
             }
-            if delivery?.isComplete == true { finishBatch() }
+            if delivery?.isComplete == true {
+                if writeDeadLetters() {
+                    finishBatch()
+                } else {
+                    guard let retryAt = backlog.retryAt, retryAt < deadline else { break }
+                    Thread.sleep(forTimeInterval: ContinuousClock.now.duration(to: retryAt).seconds)
+                }
+            }
+        }
+        if !backlog.isEmpty && !buffer.isDurable, let held = delivery {
+            // The memory buffer cannot keep the held batch: its stored lines count as written, and
+            // the refused ones, whose records the file never took, are logged here and dropped.
+            logger.error(
+                "Stopped before the dead-letter file took the refused lines; they are logged here and dropped.",
+                metadata: [
+                    "dead_letters.path": "\(configuration.deadLetters.path)",
+                    "dead_letters.lines": "\(backlog.records.map(\.jsonLine).joined().prefix(4096))",
+                ]
+            )
+            buffer.removeBatch(points: batch.points, bytes: batch.bytes)
+            BridgeCounters.add(batch.points - held.rejectedCount, to: counters.pointsWritten)
+            BridgeCounters.add(held.rejectedCount, to: counters.pointsDropped)
+            delivery = nil
         }
         let (left, _) = buffer.occupancy
         if left > 0 && buffer.isDurable {
@@ -350,17 +449,6 @@ final class BatchWriter {
 private struct FailureLog {
     var limiter = LogRateLimiter(burst: 1, window: .seconds(60))
     var isFailing = false
-}
-
-extension WriteOutcome {
-    /// The HTTP status recorded with lines refused because of this reply.
-    fileprivate var refusalStatus: Int? {
-        switch self {
-        case .partiallyAccepted(let status, _), .rejected(let status, _): status
-        case .tooLarge: 413
-        default: nil
-        }
-    }
 }
 
 @available(*, unavailable, message: "BatchWriter is confined to the writer thread")

@@ -7,7 +7,8 @@ import ServiceLifecycle
 
 /// Runs `BatchWriter` on its own thread (libcurl blocks, so never on the cooperative pool).
 /// Graceful shutdown makes the writer drain for up to `shutdown.drain`, then returns. Lines
-/// InfluxDB refuses go to the dead-letter file.
+/// InfluxDB rejects go to the dead-letter file; a rejected field-type conflict asks the schema
+/// reader for InfluxDB's field types again (`onTypeConflict`).
 final class WriterService: Service {
     /// Makes the transport on the writer thread, which then owns it.
     typealias TransportFactory = @Sendable (InfluxConfiguration) throws -> any InfluxTransport
@@ -18,6 +19,8 @@ final class WriterService: Service {
     private let makeTransport: TransportFactory
     private let settings: InfluxSettings
     private let deadLetters: DeadLetterFile
+    /// Called on the writer thread when InfluxDB rejected a field-type conflict.
+    private let onTypeConflict: (@Sendable () -> Void)?
     private let logger: Logger
 
     init(
@@ -27,8 +30,10 @@ final class WriterService: Service {
         settings: InfluxSettings,
         makeTransport: @escaping TransportFactory,
         deadLetters: DeadLetterFile,
+        onTypeConflict: (@Sendable () -> Void)? = nil,
         logger: Logger
     ) {
+        self.onTypeConflict = onTypeConflict
         self.settings = settings
         self.deadLetters = deadLetters
         self.configuration = configuration
@@ -40,7 +45,7 @@ final class WriterService: Service {
 
     func run() async throws {
         try await DedicatedThread.runService(name: "writer", interrupt: buffer.interruptWaits) {
-            [configuration, buffer, counters, settings, makeTransport, deadLetters, logger] stop in
+            [configuration, buffer, counters, settings, makeTransport, deadLetters, onTypeConflict, logger] stop in
             let transport: any InfluxTransport
             do {
                 transport = try makeTransport(settings.current.configuration)
@@ -55,7 +60,8 @@ final class WriterService: Service {
                 transport: transport,
                 deadLetters: deadLetters,
                 logger: logger,
-                reloads: (settings, makeTransport)
+                reloads: (settings, makeTransport),
+                onTypeConflict: onTypeConflict
             ).run(until: stop)
         }
     }

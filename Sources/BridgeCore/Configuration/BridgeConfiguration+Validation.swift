@@ -161,7 +161,7 @@ extension BridgeConfiguration {
         require(influxdb.flushInterval, in: .milliseconds(100)...Duration.seconds(3600), "influxdb.flush_interval")
         require(influxdb.flushJitter, in: .zero...Duration.seconds(3600), "influxdb.flush_jitter")
 
-        // MARK: retry, breaker, dead letters
+        // MARK: retry, breaker, delivery, dead letters
         require(retry.initial, in: .milliseconds(100)...Duration.seconds(3600), "retry.initial")
         require(retry.maximum, in: .milliseconds(100)...Duration.seconds(3600), "retry.max")
         require(retry.maximum >= retry.initial, "retry.max", "must not be shorter than retry.initial")
@@ -173,6 +173,7 @@ extension BridgeConfiguration {
             "breaker.max_open_for",
             "must not be shorter than breaker.open_for"
         )
+        require(delivery.maxSettleTime, in: .seconds(1)...Duration.seconds(3600), "delivery.max_settle_time")
         require(!deadLetters.path.isEmpty, "dead_letters.path", "must not be empty")
         require(
             (64 * 1024...64 * 1024 * 1024 * 1024).contains(deadLetters.maxBytes),

@@ -14,6 +14,8 @@ public struct BridgeConfiguration: Equatable, Sendable {
     public var retry: RetryConfiguration
     /// The `breaker` section.
     public var breaker: BreakerConfiguration
+    /// The `delivery` section.
+    public var delivery: DeliveryConfiguration
     /// The `dead_letters` section.
     public var deadLetters: DeadLetterConfiguration
     /// The `buffer` section.
@@ -30,6 +32,7 @@ public struct BridgeConfiguration: Equatable, Sendable {
         influxdb: InfluxConfiguration = .init(),
         retry: RetryConfiguration = .init(),
         breaker: BreakerConfiguration = .init(),
+        delivery: DeliveryConfiguration = .init(),
         deadLetters: DeadLetterConfiguration = .init(),
         buffer: BufferConfiguration = .init(),
         logging: LoggingConfiguration = .init(),
@@ -40,6 +43,7 @@ public struct BridgeConfiguration: Equatable, Sendable {
         self.influxdb = influxdb
         self.retry = retry
         self.breaker = breaker
+        self.delivery = delivery
         self.deadLetters = deadLetters
         self.buffer = buffer
         self.logging = logging

@@ -33,6 +33,19 @@ public struct BreakerConfiguration: Equatable, Sendable {
     }
 }
 
+/// The `delivery` section: how long a batch the server refuses may hold up the others.
+public struct DeliveryConfiguration: Equatable, Sendable {
+    /// How long a batch may take to settle once InfluxDB first rejected some of its lines,
+    /// counting only time while it answers (an outage spends none); what is still unsettled
+    /// then is dead-lettered with the server's last reason. 1 s – 1 h (`delivery.max_settle_time`).
+    public var maxSettleTime: Duration
+
+    /// The defaults, which `etc/iotflow-bridge.yaml` shows.
+    public init(maxSettleTime: Duration = .seconds(30)) {
+        self.maxSettleTime = maxSettleTime
+    }
+}
+
 /// The `dead_letters` section: where refused data is kept for an operator, in two files with
 /// their own rotation, so that junk from devices can never push out what InfluxDB rejected.
 public struct DeadLetterConfiguration: Equatable, Sendable {

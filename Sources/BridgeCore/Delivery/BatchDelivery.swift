@@ -1,58 +1,133 @@
 // iotflow-bridge: delivering one batch through splits and salvage until every line is settled.
 // SPDX-License-Identifier: Apache-2.0
 
-/// A line the server refused for good, bound for the dead-letter file.
+/// A line of the batch that goes to the dead-letter file instead of InfluxDB.
 public struct RefusedLine: Equatable, Sendable {
+    /// Why the line is dead-lettered.
+    public enum Kind: Equatable, Sendable {
+        /// The server refused it: named it, or refused it alone.
+        case refused
+        /// The settle budget ran out before the line was isolated; the reason is the server's last.
+        case unsettled
+        /// A 1.x partial write dropped some lines among these without naming them; this one may
+        /// have been stored (replaying it is harmless: identical points overwrite).
+        case possiblyStored
+    }
+
     /// The line's index in the batch (0-based).
     public var index: Int
-    /// The server's reason.
+    /// The reason recorded with it: the server's message, marked for the other kinds.
     public var reason: String
+    /// The HTTP status of the reply that refused it.
+    public var status: Int?
+    /// Why it is dead-lettered.
+    public var kind: Kind
 
-    /// A refused line.
-    public init(index: Int, reason: String) {
+    /// A dead-lettered line.
+    public init(index: Int, reason: String, status: Int?, kind: Kind = .refused) {
         self.index = index
         self.reason = reason
+        self.status = status
+        self.kind = kind
     }
 }
 
-/// The delivery of one batch, as a pure state machine the writer drives.
+/// The delivery of one batch, as a pure state machine the writer drives: `nextRequest` says which
+/// lines to send, `receive` takes the classified reply. Time comes in as `now`; nothing here reads
+/// a clock. A value, confined to its owner (the writer thread).
 ///
-/// The batch stays at the front of the buffer until every line is settled: stored, or refused
-/// with the server's reason. Each request sends a contiguous range of lines (`nextRequest`); the
-/// reply moves the machine on:
+/// The batch stays at the front of the buffer until every line is settled: stored, or
+/// dead-lettered. Each request sends a contiguous range of unsettled lines, in batch order:
 ///
 /// | reply | effect |
 /// |---|---|
 /// | accepted | the range is settled |
 /// | partially accepted (v3 line numbers) | the listed lines are refused, the rest settled |
+/// | partially written (1.x `partial write: … dropped=N`) | the rest was stored: settled without resending; the lines the message identifies are refused, and when it cannot tell which N were dropped, the candidates are dead-lettered as possibly stored (N counted as rejected) |
 /// | rejected without line numbers | the range is split in halves and each is sent again; a single line is refused |
 /// | too large (413) | the range is split in halves; a single line is refused |
-/// | anything else | nothing changes: the same range is sent again after the backoff |
+/// | anything else (5xx, 429, 408, no reply, 401/403/404) | nothing changes: the same range is sent again after the backoff |
 ///
-/// Bisection is bounded: k bad lines among n take at most 2k·⌈log2 n⌉ extra requests, and a batch
-/// of n lines never takes more than 2n − 1 requests. Resending lines InfluxDB 1.x already stored
-/// in a partial write is harmless: identical points overwrite. Ranges are sent in batch order.
+/// **Settle budget.** The first rejection (400/422) of the batch starts it; failures never start
+/// or spend it, so an outage of any length dead-letters nothing. From then on the batch may take
+/// `maxSettleTime` of answered requests (the clock runs from one answer to the next and stops
+/// while requests fail) and `settleRequestLimit(lines:)` more answered requests. When either runs
+/// out, `nextRequest` dead-letters every unsettled line as `unsettled` with the server's last
+/// reason, and the batch is complete: its last request may still take `influxdb.timeout`.
+///
+/// **Request bound.** Counting only answered requests (failures resend the same range): a batch
+/// of n lines takes at most 2n − 1 (each request is a node of a binary split tree whose leaves
+/// are disjoint ranges), and at most `settleRequestLimit(lines: n)` = 16 × (⌈log2 n⌉ + 1) after
+/// the request that brought its first rejection. Bisection isolates k bad lines among n in at
+/// most 2k·⌈log2 n⌉ requests, so the limit isolates about 8 bad lines exactly.
+///
+/// Worked example, n = 5,000 lines all bad, limit 16 × (13 + 1) = 224: InfluxDB 1.x answers
+/// `partial write: … dropped=5000` and the batch settles in 1 request. A server that rejects a
+/// request whole without naming lines (2.x, VictoriaMetrics) gets request 1 (rejected: the budget
+/// starts), then at most 224 bisection requests that isolate about 112 lines one by one; the
+/// other ~4,888 are dead-lettered as unsettled: 225 requests where plain bisection needs 9,999.
+/// At 50 ms a request the 224 take ~11 s, inside the default 30 s; at 200 ms the time runs
+/// out first, after ~150.
 public struct BatchDelivery: Sendable {
     private let lineLengths: [Int]
-    /// Unsettled ranges, the next one last.
+    private let maxSettleTime: Duration
+    /// Unsettled ranges not in flight, the next one last.
     private var pending: [Range<Int>]
-    /// Lines refused so far, in the order the server refused them.
-    public private(set) var refused: [RefusedLine] = []
-    /// Requests made so far.
-    public private(set) var requestCount = 0
+    /// The range `nextRequest` handed out and no reply has come for yet, and when it was sent.
+    private var inFlight: (range: Range<Int>, sentAt: ContinuousClock.Instant)?
+    private var settle: SettleBudget?
 
-    /// A delivery for a batch whose lines have these lengths in bytes.
-    public init(lineLengths: [Int]) {
+    /// Lines dead-lettered so far, in the order they were settled.
+    public private(set) var refused: [RefusedLine] = []
+    /// Lines counted as rejected: every `refused` and `unsettled` line, and for each partial write
+    /// with unnamed drops, that many of its `possiblyStored` lines.
+    public private(set) var rejectedCount = 0
+    /// Requests `nextRequest` handed out, failed ones included.
+    public private(set) var requestCount = 0
+    /// Requests the server answered for the data (accepted, refused or too large).
+    public private(set) var answeredCount = 0
+
+    /// A delivery for a batch whose lines have these lengths in bytes (newline included).
+    ///
+    /// - Parameter maxSettleTime: the settle budget's time (`delivery.max_settle_time`), at least zero.
+    public init(lineLengths: [Int], maxSettleTime: Duration) {
         self.lineLengths = lineLengths
+        self.maxSettleTime = max(maxSettleTime, .zero)
         self.pending = lineLengths.isEmpty ? [] : [0..<lineLengths.count]
     }
 
-    /// Whether every line is stored or refused.
-    public var isComplete: Bool { pending.isEmpty }
+    /// The most answered requests a batch of `lines` lines may take after its first rejection:
+    /// 16 × (⌈log2 lines⌉ + 1); 16 for one line, 224 for 5,000.
+    public static func settleRequestLimit(lines: Int) -> Int {
+        let log2 = lines > 1 ? Int.bitWidth - (lines - 1).leadingZeroBitCount : 0
+        return 16 * (log2 + 1)
+    }
+
+    /// Whether every line is stored or dead-lettered.
+    public var isComplete: Bool { pending.isEmpty && inFlight == nil }
+
+    /// The unsettled ranges, in batch order (for checks; the one in flight included).
+    public var unsettled: [Range<Int>] {
+        (pending + (inFlight.map { [$0.range] } ?? [])).sorted { $0.lowerBound < $1.lowerBound }
+    }
+
+    /// Whether the settle budget started (the batch had a rejection).
+    public var settleStarted: Bool { settle != nil }
 
     /// The lines the next request carries: the first unsettled range, cut to at most `maxLines`
-    /// lines and `maxBytes` bytes (always at least one line). Nil when complete.
-    public mutating func nextRequest(maxLines: Int, maxBytes: Int) -> Range<Int>? {
+    /// lines and `maxBytes` bytes (always at least one line). Nil when complete, including when
+    /// the settle budget ran out at `now` and every unsettled line was just dead-lettered.
+    /// A request still in flight counts as failed and is handed out again.
+    public mutating func nextRequest(maxLines: Int, maxBytes: Int, now: ContinuousClock.Instant) -> Range<Int>? {
+        if let previous = inFlight {
+            pending.append(previous.range)
+            inFlight = nil
+            settle?.requestFailed()
+        }
+        if let settle, settle.isSpent(at: now, maxTime: maxSettleTime, maxRequests: limit) {
+            refuseUnsettled(reason: settle.lastReason, status: settle.lastStatus)
+            return nil
+        }
         guard let range = pending.popLast() else { return nil }
         var end = range.lowerBound
         var bytes = 0
@@ -62,7 +137,7 @@ public struct BatchDelivery: Sendable {
             end += 1
         }
         if end < range.upperBound { pending.append(end..<range.upperBound) }
-        pending.append(range.lowerBound..<end)
+        inFlight = (range.lowerBound..<end, now)
         requestCount += 1
         return range.lowerBound..<end
     }
@@ -72,40 +147,155 @@ public struct BatchDelivery: Sendable {
         lineLengths[range].reduce(0, +)
     }
 
-    /// The request `nextRequest` returned was stored.
-    public mutating func requestAccepted() {
-        _ = pending.popLast()
-    }
-
-    /// The server refused the request's data without saying which lines.
-    public mutating func requestRejected(reason: String) {
-        splitOrRefuse(reason: reason)
-    }
-
-    /// The server refused some of the request's lines (1-based numbers within the request).
-    public mutating func requestPartiallyAccepted(_ failures: [LineFailure]) {
-        guard let range = pending.popLast() else { return }
-        var seen: Set<Int> = []
-        for failure in failures {
-            let index = range.lowerBound + failure.lineNumber - 1
-            guard range.contains(index), seen.insert(index).inserted else { continue }
-            refused.append(RefusedLine(index: index, reason: failure.message))
+    /// Moves on with the reply to the request in flight (nothing happens when none is).
+    ///
+    /// - Parameters:
+    ///   - outcome: the classified reply.
+    ///   - request: the request's bytes, which a 1.x partial write is matched against; bytes that
+    ///     do not match the range's length leave every dropped line unnamed.
+    ///   - now: when the reply came.
+    public mutating func receive(_ outcome: WriteOutcome, request: ArraySlice<UInt8>, now: ContinuousClock.Instant) {
+        guard let (range, sentAt) = inFlight else { return }
+        inFlight = nil
+        switch outcome {
+        case .accepted:
+            answered(range, sentAt: sentAt, now: now)
+        case .partiallyAccepted(let status, let failures):
+            answered(range, sentAt: sentAt, now: now)
+            rejected(status: status, reason: failures.first?.message ?? "", now: now)
+            var seen: Set<Int> = []
+            for failure in failures where failure.lineNumber >= 1 && failure.lineNumber <= range.count {
+                // Checked against the range first: a line number near Int.max cannot overflow.
+                let index = range.lowerBound + (failure.lineNumber - 1)
+                guard seen.insert(index).inserted else { continue }
+                refuse(index, reason: failure.message, status: status, kind: .refused)
+            }
+        case .partiallyWritten(let status, let report):
+            answered(range, sentAt: sentAt, now: now)
+            rejected(status: status, reason: report.message, now: now)
+            settlePartialWrite(report, status: status, range: range, request: request)
+        case .rejected(let status, let message):
+            answered(range, sentAt: sentAt, now: now)
+            rejected(status: status, reason: message, now: now)
+            splitOrRefuse(range, reason: message, status: status)
+        case .tooLarge:
+            answered(range, sentAt: sentAt, now: now)
+            splitOrRefuse(range, reason: "the line alone is larger than the server accepts (HTTP 413)", status: 413)
+        case .configurationError, .throttled, .retryable:
+            pending.append(range)
+            settle?.requestFailed()
         }
     }
 
-    /// The server refused the request as too large.
-    public mutating func requestTooLarge() {
-        splitOrRefuse(reason: "the line alone is larger than the server accepts (HTTP 413)")
+    // MARK: - Private
+
+    private var limit: Int { Self.settleRequestLimit(lines: lineLengths.count) }
+
+    private mutating func answered(_ range: Range<Int>, sentAt: ContinuousClock.Instant, now: ContinuousClock.Instant) {
+        answeredCount += 1
+        settle?.answered(sentAt: sentAt, now: now)
     }
 
-    private mutating func splitOrRefuse(reason: String) {
-        guard let range = pending.popLast() else { return }
+    /// A 400/422, after `answered`: starts the settle budget at the first (its own request is not
+    /// counted), and keeps the reason for what runs out.
+    private mutating func rejected(status: Int, reason: String, now: ContinuousClock.Instant) {
+        if settle == nil {
+            settle = SettleBudget(lastAnswer: now, lastReason: reason, lastStatus: status)
+        }
+        settle?.lastReason = reason
+        settle?.lastStatus = status
+    }
+
+    private mutating func refuse(_ index: Int, reason: String, status: Int?, kind: RefusedLine.Kind) {
+        refused.append(RefusedLine(index: index, reason: reason, status: status, kind: kind))
+        if kind != .possiblyStored { rejectedCount += 1 }
+    }
+
+    private mutating func splitOrRefuse(_ range: Range<Int>, reason: String, status: Int) {
         if range.count == 1 {
-            refused.append(RefusedLine(index: range.lowerBound, reason: reason))
+            refuse(range.lowerBound, reason: reason, status: status, kind: .refused)
             return
         }
         let middle = range.lowerBound + range.count / 2
         pending.append(middle..<range.upperBound)
         pending.append(range.lowerBound..<middle)
+    }
+
+    private mutating func settlePartialWrite(
+        _ report: PartialWrite,
+        status: Int,
+        range: Range<Int>,
+        request: ArraySlice<UInt8>
+    ) {
+        var identification: PartialWrite.Identification
+        if request.count == byteCount(of: range) {
+            var lines: [ArraySlice<UInt8>] = []
+            var start = request.startIndex
+            for index in range {
+                lines.append(request[start..<(start + lineLengths[index])])
+                start += lineLengths[index]
+            }
+            identification = report.identify(lines)
+        } else {
+            identification = PartialWrite.Identification(
+                candidates: Array(0..<range.count),
+                unnamed: min(report.dropped, range.count)
+            )
+        }
+        for offset in identification.dropped where offset >= 0 && offset < range.count {
+            refuse(range.lowerBound + offset, reason: report.message, status: status, kind: .refused)
+        }
+        let candidates = identification.candidates.filter { $0 >= 0 && $0 < range.count }
+        guard identification.unnamed > 0, !candidates.isEmpty else { return }
+        let reason =
+            "\(report.message) [possibly stored: InfluxDB dropped \(identification.unnamed) of these "
+            + "\(candidates.count) lines without naming them]"
+        for offset in candidates {
+            refuse(range.lowerBound + offset, reason: reason, status: status, kind: .possiblyStored)
+        }
+        rejectedCount += min(identification.unnamed, candidates.count)
+    }
+
+    /// The settle budget ran out: every unsettled line goes with the server's last reason.
+    private mutating func refuseUnsettled(reason: String, status: Int) {
+        let marked = "\(reason) [unsettled: the batch's settle budget ran out before this line was isolated]"
+        for range in pending.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            for index in range { refuse(index, reason: marked, status: status, kind: .unsettled) }
+        }
+        pending.removeAll()
+    }
+}
+
+/// What a batch has spent of its settle budget since its first rejection.
+private struct SettleBudget: Sendable {
+    /// Time answered requests took, up to `lastAnswer`.
+    var spent: Duration = .zero
+    /// Answered requests after the first rejection's.
+    var requests = 0
+    /// The last answer, nil after a failure: the clock then restarts at the next request's sending.
+    var lastAnswer: ContinuousClock.Instant?
+    var lastReason: String
+    var lastStatus: Int
+
+    init(lastAnswer: ContinuousClock.Instant, lastReason: String, lastStatus: Int) {
+        self.lastAnswer = lastAnswer
+        self.lastReason = lastReason
+        self.lastStatus = lastStatus
+    }
+
+    mutating func answered(sentAt: ContinuousClock.Instant, now: ContinuousClock.Instant) {
+        // A clock stepped backwards (only a test can do that) spends nothing.
+        spent += max(.zero, now - (lastAnswer ?? sentAt))
+        requests += 1
+        lastAnswer = now
+    }
+
+    mutating func requestFailed() {
+        lastAnswer = nil
+    }
+
+    func isSpent(at now: ContinuousClock.Instant, maxTime: Duration, maxRequests: Int) -> Bool {
+        let running = lastAnswer.map { max(.zero, now - $0) } ?? .zero
+        return requests >= maxRequests || spent + running >= maxTime
     }
 }

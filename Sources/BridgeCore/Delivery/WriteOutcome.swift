@@ -16,18 +16,24 @@ public struct LineFailure: Equatable, Sendable {
 }
 
 /// What the writer does after a write attempt, decided from the status code and, where the
-/// server gives one, the structured error body; never by matching free text
-/// (REFERENCE.md §B.5, telegraf's `http.go` table).
+/// server gives one, the structured error body; never by matching free text, except where a
+/// protocol has no other signal: InfluxDB 1.x's `partial write: … dropped=N` (`PartialWrite`) and
+/// its 500 "retention policy not found" (REFERENCE.md §B.5, telegraf's `http.go` table).
+///
+/// Any status, body and `Retry-After` classify without trapping: unknown statuses are retryable,
+/// bodies that are not the expected JSON are messages, and a `Retry-After` of 0 or less is none.
 public enum WriteOutcome: Equatable, Sendable {
     /// 2xx: every line was stored.
     case accepted
     /// 400/422 from InfluxDB 3 with `data[]`: the listed lines were refused, every other line
     /// was stored (the bridge writes with `accept_partial=true`).
     case partiallyAccepted(status: Int, failures: [LineFailure])
-    /// 400/422 without line numbers (InfluxDB 1.x, 2.x, VictoriaMetrics): some line is bad data.
-    /// Sending the same bytes again gets the same answer, so the writer isolates the bad lines by
-    /// splitting the request; lines 1.x already stored are stored again unchanged (identical
-    /// points overwrite).
+    /// 400 from InfluxDB 1.x (or 422 from 2.x) reading `partial write: … dropped=N`: N points
+    /// were dropped and every other point of the request was stored, so it is never sent again.
+    case partiallyWritten(status: Int, report: PartialWrite)
+    /// 400/422 without line numbers (InfluxDB 2.x parse errors, VictoriaMetrics, 1.x when no
+    /// line parsed): nothing was stored and sending the same bytes again gets the same answer,
+    /// so the writer isolates the bad lines by splitting the request.
     case rejected(status: Int, message: String)
     /// 401/403/404, other 4xx, and 1.x's 500 "retention policy not found": the bridge's
     /// token, database or URL is wrong. The data is kept; only an operator can fix it.
@@ -53,13 +59,17 @@ public enum WriteOutcome: Equatable, Sendable {
         case 400, 422:
             if let failures = ErrorBody.lineFailures(in: body), !failures.isEmpty {
                 self = .partiallyAccepted(status: status, failures: failures)
+            } else if let report = PartialWrite(message: message) {
+                self = .partiallyWritten(status: status, report: report)
             } else {
                 self = .rejected(status: status, message: message)
             }
         case 413:
             self = .tooLarge
         case 429, 503:
-            self = .throttled(status: status, retryAfter: retryAfterSeconds.map { .seconds($0) }, message: message)
+            // A delay of 0 or less asks for nothing; RetryPolicy caps a huge one.
+            let retryAfter = retryAfterSeconds.flatMap { $0 > 0 ? Duration.seconds($0) : nil }
+            self = .throttled(status: status, retryAfter: retryAfter, message: message)
         case 408:
             self = .retryable(status: status, message: message)
         case 500 where message.contains("retention policy not found"):
@@ -71,6 +81,23 @@ public enum WriteOutcome: Equatable, Sendable {
             self = .configurationError(status: status, message: message)
         default:
             self = .retryable(status: status, message: message)
+        }
+    }
+}
+
+extension WriteOutcome {
+    /// Whether the server refused data because a field already has another type: 1.x/2.x
+    /// `field type conflict`, or an InfluxDB 3 line failing with `invalid column type`. The
+    /// mapping then has reason to re-read the schema.
+    public var isFieldTypeConflict: Bool {
+        switch self {
+        case .partiallyWritten(_, let report):
+            if case .fieldTypeConflict = report.cause { return true }
+            return false
+        case .partiallyAccepted(_, let failures):
+            return failures.contains { $0.message.hasPrefix("invalid column type") }
+        default:
+            return false
         }
     }
 }
