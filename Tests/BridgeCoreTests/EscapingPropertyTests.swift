@@ -5,18 +5,6 @@ import Testing
 
 @testable import BridgeCore
 
-/// A small deterministic generator (SplitMix64), so a failure reproduces from its seed.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite struct EscapingPropertyTests {
     /// Characters that matter to line protocol or JSON, plus ordinary and non-ASCII ones.
     private static let alphabet: [Character] = Array(" ,=\"\\\n\r\t#/+abcXYZ09_-é😀\u{7F}\u{1}")
