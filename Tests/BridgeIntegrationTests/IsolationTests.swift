@@ -87,6 +87,7 @@ struct IsolationTests {
         let (letters, bytes) = records(bridge.stateDirectory + "/dead-letters.refused.jsonl")
         #expect(letters.count == 5 * hostile.count, "\(letters.map(\.reason))")
         #expect(bytes <= letters.count * (2 * 65_536 + 8192), "\(bytes) bytes of refused-message records")
+        print("hostile payloads: \(letters.count) records, \(bytes) bytes; bridge peak RSS \(peak / 1024) KiB")
         #expect(letters.allSatisfy { $0.device == "evil" && $0.refused.count <= DeadLetter.maxListedParts })
         #expect(letters.contains { $0.reason == "too_many_points" })
         #expect(letters.contains { $0.refused.count == 32 && $0.refusedMore == 1000 - 32 })
@@ -122,6 +123,7 @@ struct IsolationTests {
         let letters = records(bridge.stateDirectory + "/dead-letters.refused.jsonl").letters
         #expect(letters.map(\.reason) == Array(repeating: "encoded_too_large", count: 3))
         let peak = try #require(bridge.peakRSSBytes)
+        print("a message larger than the buffer: bridge peak RSS \(peak / 1024) KiB")
         #expect(peak < 128 * Self.mebibyte, "peak RSS \(peak) bytes")
 
         // The refused messages were acknowledged: a restart neither sees them again nor stalls.
