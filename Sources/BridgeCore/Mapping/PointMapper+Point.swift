@@ -89,7 +89,7 @@ extension PointMapper {
             skipped += 1
             return
         }
-        guard acceptsKeyLength(key, element: element) else { return }
+        guard acceptsKey(key, element: element) else { return }
         switch value {
         case .number(let number):
             addNumber(number, key: key, element: element)
@@ -135,8 +135,18 @@ extension PointMapper {
         fields.append(PendingField(key: key, value: .number(number)))
     }
 
-    /// Whether `key` is within `max_key_bytes`; refuses it (named by its first bytes) when not.
-    private mutating func acceptsKeyLength(_ key: String, element: Int?) -> Bool {
+    /// Keys InfluxDB drops a point for (1.x: "invalid field name" / "invalid tag key" for `time`;
+    /// 2.x also reserves `_measurement` and `_field`): refused here, one value at a time, so that
+    /// the server never answers a partial write the writer cannot tie to a line.
+    static let reservedKeys: Set<String> = ["time", "_measurement", "_field"]
+
+    /// Whether `key` may be a field or tag key: within `max_key_bytes` (refused, named by its
+    /// first bytes, when not) and not reserved by InfluxDB (refused as `reserved_key`).
+    private mutating func acceptsKey(_ key: String, element: Int?) -> Bool {
+        if Self.reservedKeys.contains(key) {
+            refusals.append(MappingRefusal(.reservedKey, field: key, element: element))
+            return false
+        }
         guard key.utf8.count > maxKeyBytes else { return true }
         refusals.append(
             MappingRefusal(
@@ -165,7 +175,7 @@ extension PointMapper {
             skipped += 1
             return
         }
-        guard acceptsKeyLength(key, element: element) else { return }
+        guard acceptsKey(key, element: element) else { return }
         guard text.utf8.count <= maxStringBytes else {
             refusals.append(MappingRefusal(.stringTooLong, field: key, element: element))
             return

@@ -46,6 +46,8 @@ public enum RefusalReason: Int, CaseIterable, Sendable, CustomStringConvertible 
     case tooManyPoints
     /// The message's points would take more than `mapping.max_encoded_bytes` of line protocol.
     case encodedTooLarge
+    /// A field or tag key InfluxDB reserves (`time`, `_measurement`, `_field`).
+    case reservedKey
 
     /// The metric label and log value: `malformed_json`, `no_fields`, …
     public var description: String {
@@ -69,6 +71,7 @@ public enum RefusalReason: Int, CaseIterable, Sendable, CustomStringConvertible 
         case .typeRegistryFull: "type_registry_full"
         case .tooManyPoints: "too_many_points"
         case .encodedTooLarge: "encoded_too_large"
+        case .reservedKey: "reserved_key"
         }
     }
 }
