@@ -108,6 +108,8 @@ import Testing
         }
         #expect(result == .mapped(points: 1, skippedFields: 0))
         #expect(String(decoding: writer.bytes, as: UTF8.self) == "environment,device_id=dev-1 t=2,v=3 5\n")
-        #expect(mapper.refusals == [MappingRefusal(.reservedKey, field: key), MappingRefusal(.reservedKey, field: key)])
+        #expect(
+            mapper.refusals == [MappingRefusal(.reservedKey, field: key), MappingRefusal(.reservedKey, field: key)]
+        )
     }
 }
