@@ -44,10 +44,10 @@ final class MQTTIntake {
     private var lines = LineProtocolWriter()
     private var refusalLog = DeviceLogLimiter()
     private var stringsLog = LogRateLimiter(burst: 1, window: .seconds(60))
-    /// Under `mqtt.retained: store` with MQTT 3.1.1: each topic's last stored retained payload
-    /// (its hash), so the copy the broker hands out at every subscribe is stored once. Bounded:
-    /// forgotten whole past `maxRetainedTopics`.
-    private var retainedSeen: [[UInt8]: Int] = [:]
+    /// Under `mqtt.retained: store` with MQTT 3.1.1: each topic's last stored retained payload,
+    /// both as 64-bit hashes, so the copy the broker hands out at every subscribe is stored once.
+    /// Bounded: 16 bytes a topic, however long, and forgotten whole past `maxRetainedTopics`.
+    private var retainedSeen: [Int: Int] = [:]
     private static let maxRetainedTopics = 100_000
     private var paused = false
     /// Whether the last commit failed; then the loop only retries it, once a second.
@@ -395,10 +395,12 @@ final class MQTTIntake {
     /// retained message again at each subscribe; MQTT 5 asks the broker not to resend them).
     private func storesRetained(_ message: MosquittoMessage) -> Bool {
         guard configuration.mqtt.retained == .store else { return false }
-        var hasher = Hasher()
-        hasher.combine(bytes: message.payload)
-        let digest = hasher.finalize()
-        let topic = Array(message.topic)
+        var payloadHasher = Hasher()
+        payloadHasher.combine(bytes: message.payload)
+        let digest = payloadHasher.finalize()
+        var topicHasher = Hasher()
+        topicHasher.combine(bytes: message.topic)
+        let topic = topicHasher.finalize()
         if retainedSeen[topic] == digest { return false }
         if retainedSeen.count >= Self.maxRetainedTopics { retainedSeen.removeAll(keepingCapacity: true) }
         retainedSeen[topic] = digest
