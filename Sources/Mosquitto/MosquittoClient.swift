@@ -147,11 +147,6 @@ public final class MosquittoClient {
         )
     }
 
-    /// Reconnects with the parameters of the last `connect`.
-    public func reconnect() throws(MosquittoError) {
-        try check(mosquitto_reconnect(handle), in: "mosquitto_reconnect")
-    }
-
     /// Sends DISCONNECT; queued outgoing packets are written first by the next `loopWrite()`.
     public func disconnect() throws(MosquittoError) {
         try check(mosquitto_disconnect(handle), in: "mosquitto_disconnect")
