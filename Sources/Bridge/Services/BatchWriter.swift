@@ -254,7 +254,6 @@ final class BatchWriter {
         let rejected = finished.rejectedCount
         BridgeCounters.add(batch.points - rejected, to: counters.pointsWritten)
         BridgeCounters.add(rejected, to: counters.pointsRejected)
-        BridgeCounters.add(1, to: counters.batchesWritten)
         delivery = nil
     }
 

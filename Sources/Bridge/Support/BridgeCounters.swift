@@ -27,8 +27,6 @@ public final class BridgeCounters: Sendable {
     /// Points discarded because shutdown came before InfluxDB accepted them (memory buffer), or
     /// for room under `buffer.overflow: drop_oldest` (`points_dropped`).
     let pointsDropped = Atomic<Int>(0)
-    /// Batches written successfully (`batches_written`).
-    let batchesWritten = Atomic<Int>(0)
     /// Write attempts that failed and will be retried (`write_errors`).
     let writeErrors = Atomic<Int>(0)
     /// Write requests sent, retries and the halves of split batches included (`requests`).
@@ -77,7 +75,6 @@ public final class BridgeCounters: Sendable {
         public var pointsWritten: Int
         public var pointsRejected: Int
         public var pointsDropped: Int
-        public var batchesWritten: Int
         public var writeErrors: Int
         public var requests: Int
         public var breakerOpened: Int
@@ -98,7 +95,6 @@ public final class BridgeCounters: Sendable {
             pointsWritten: pointsWritten.load(ordering: .relaxed),
             pointsRejected: pointsRejected.load(ordering: .relaxed),
             pointsDropped: pointsDropped.load(ordering: .relaxed),
-            batchesWritten: batchesWritten.load(ordering: .relaxed),
             writeErrors: writeErrors.load(ordering: .relaxed),
             requests: requests.load(ordering: .relaxed),
             breakerOpened: breakerOpened.load(ordering: .relaxed),
