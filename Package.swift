@@ -91,6 +91,7 @@ let package = Package(
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "MosquittoTests", dependencies: ["Mosquitto", "BridgeTestSupport"]),
         .testTarget(name: "CurlTests", dependencies: ["Curl", "BridgeTestSupport"]),
         .testTarget(
             name: "BridgeIntegrationTests",

@@ -42,8 +42,11 @@ public struct MosquittoCallbacks {
 /// there. The handle is destroyed in `deinit`; libmosquitto's user pointer is this object,
 /// unretained, which is safe because the handle never outlives it.
 public final class MosquittoClient {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     fileprivate let callbacks: MosquittoCallbacks
+    /// Set while `disconnectGracefully` lets libmosquitto close a connection the broker ended
+    /// after this client's DISCONNECT, so `onDisconnect` reports 0 (asked for), not a lost one.
+    var closingAfterDisconnect = false
     /// Whether the client speaks MQTT 5 (reason codes instead of 3.1.1 return codes).
     public let mqtt5: Bool
 
@@ -148,6 +151,9 @@ public final class MosquittoClient {
     }
 
     /// Sends DISCONNECT; queued outgoing packets are written first by the next `loopWrite()`.
+    ///
+    /// libmosquitto closes the socket as soon as DISCONNECT is written, so what the broker had
+    /// not read yet may be lost; see `disconnectGracefully(timeout:)`.
     public func disconnect() throws(MosquittoError) {
         try check(mosquitto_disconnect(handle), in: "mosquitto_disconnect")
     }
@@ -270,7 +276,8 @@ private func mosquittoConnectTrampoline(
 }
 
 private func mosquittoDisconnectTrampoline(_: OpaquePointer?, _ context: UnsafeMutableRawPointer?, _ result: CInt) {
-    client(context).callbacks.onDisconnect(result)
+    let client = client(context)
+    client.callbacks.onDisconnect(client.closingAfterDisconnect ? 0 : result)
 }
 
 private func mosquittoMessageTrampoline(

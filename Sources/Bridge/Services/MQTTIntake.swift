@@ -156,35 +156,9 @@ final class MQTTIntake {
             }
         }
         guard !abandonConnection, commitAppended() else { return }
-        // Best effort: PUBACKs for what was buffered, then DISCONNECT, so the broker does not
-        // resend what the bridge already holds.
-        try? client.loopWrite()
-        let socket = client.socket
-        guard socket >= 0, !client.wantsWrite else { return }
-        // DISCONNECT (0xE0 0x00, the same in MQTT 3.1.1 and 5) is written here, not by
-        // libmosquitto, which closes the socket as soon as it has written it: with the broker's
-        // next messages still unread the kernel then sends RST, and the broker drops what it had
-        // not read yet, the last PUBACKs among it (seen in its log as "closed its connection"
-        // with no DISCONNECT), so it would resend messages the bridge already holds.
-        let disconnect: [UInt8] = [0xE0, 0x00]
-        guard send(socket, disconnect, disconnect.count, Int32(MSG_NOSIGNAL)) == disconnect.count else { return }
-        shutdown(socket, Int32(SHUT_WR))
-        awaitClose(of: socket)
-    }
-
-    /// Reads and discards what the broker still sends until it closes the connection (it does on
-    /// DISCONNECT), for at most a second, so the socket is closed with nothing unread and the
-    /// kernel sends FIN, not RST. Discarded messages were never acknowledged.
-    private func awaitClose(of socket: CInt) {
-        let deadline = ContinuousClock.now + .seconds(1)
-        var scratch = [UInt8](repeating: 0, count: 65_536)
-        while ContinuousClock.now < deadline {
-            var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
-            guard poll(&descriptor, 1, 100) >= 0 else { return }
-            guard descriptor.revents != 0 else { continue }
-            let read = scratch.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
-            if read <= 0 { return }
-        }
+        // Best effort: PUBACKs for what was buffered, then a DISCONNECT the broker reads before
+        // the connection closes, so it does not resend what the bridge already holds.
+        try? client.disconnectGracefully(timeout: .seconds(1))
     }
 
     /// One poll → read burst → write → housekeeping pass.
