@@ -135,32 +135,36 @@ public final class BridgeApplication: Sendable {
         try await serviceGroup(reloadingWith: load).run()
     }
 
-    /// Applies a reloaded, validated configuration: the `influxdb` section takes effect from the
-    /// writer's next request, the device registry file is read again; other changed sections are
-    /// logged as needing a restart.
+    /// Applies a reloaded, validated configuration, as `ConfigurationReload` decides: the changed
+    /// `influxdb` keys take effect from the writer's next request (connection) or batch (batching),
+    /// and the device registry file is read again. The log names the changed keys it applied and,
+    /// separately, the changed keys that need a restart. New `influxdb` settings that do not fit
+    /// the running values of the other keys refuse the whole reload.
     public func reload(_ reloaded: BridgeConfiguration) {
-        var others = reloaded
-        others.influxdb = configuration.influxdb
-        let needRestart = [
-            others.mqtt != configuration.mqtt ? "mqtt" : nil,
-            others.mapping != configuration.mapping ? "mapping" : nil,
-            others.retry != configuration.retry ? "retry" : nil,
-            others.breaker != configuration.breaker ? "breaker" : nil,
-            others.deadLetters != configuration.deadLetters ? "dead_letters" : nil,
-            others.buffer != configuration.buffer ? "buffer" : nil,
-            others.logging != configuration.logging ? "logging" : nil,
-            others.shutdown != configuration.shutdown ? "shutdown" : nil,
-        ].compactMap { $0 }
-        ingest.reloadDeviceRegistry()
-        if influxSettings.replace(with: reloaded.influxdb) {
-            logger.notice("Reloaded the influxdb settings; the next write uses them.")
-        } else {
-            logger.notice("Reloaded; the influxdb settings are unchanged.")
+        var running = configuration
+        running.influxdb = influxSettings.current.configuration
+        let change: ConfigurationReload
+        do {
+            change = try ConfigurationReload(running: running, reloaded: reloaded)
+        } catch {
+            logger.error(
+                "Reload refused: the new influxdb settings do not fit the running configuration; restart to apply them.",
+                metadata: ["config.problems": "\(error.issues.map(\.description).joined(separator: "; "))"]
+            )
+            return
         }
-        if !needRestart.isEmpty {
+        ingest.reloadDeviceRegistry()
+        _ = influxSettings.replace(with: change.configuration.influxdb)
+        logger.notice(
+            "Reloaded the configuration.",
+            metadata: [
+                "config.applied": "\(change.appliedKeys.isEmpty ? "none" : change.appliedKeys.joined(separator: ","))"
+            ]
+        )
+        if !change.restartKeys.isEmpty {
             logger.warning(
-                "Changes to these sections take effect after a restart.",
-                metadata: ["config.sections": "\(needRestart.joined(separator: ","))"]
+                "Changes to these keys take effect after a restart.",
+                metadata: ["config.keys": "\(change.restartKeys.joined(separator: ","))"]
             )
         }
     }

@@ -6,15 +6,25 @@ import Foundation
 import Synchronization
 import Testing
 
-/// The built `iotflow-bridge` as a child process, configured through environment variables, with
-/// one state directory and one log file across its restarts.
+/// The built `iotflow-bridge` as a child process, configured through environment variables (and
+/// `configFile`, for keys they leave unset), with one state directory and one log file across its
+/// restarts.
 final class BridgeProcess: Sendable {
     let environment: [String: String]
+    /// The YAML file passed with `--config`, if any; a test rewrites it before a SIGHUP.
+    let configFile: String?
     let stateDirectory = temporaryPath("iotflow-state")
     let log = URL(fileURLWithPath: temporaryPath("iotflow-bridge", extension: "log"))
     private let current = Mutex<ManagedProcess?>(nil)
 
-    init(brokerPort: UInt16, influxURL: String, api: String = "v1", extra: [String: String] = [:]) {
+    init(
+        brokerPort: UInt16,
+        influxURL: String,
+        api: String = "v1",
+        configFile: String? = nil,
+        extra: [String: String] = [:]
+    ) {
+        self.configFile = configFile
         environment = [
             "MQTT_PORT": "\(brokerPort)", "MQTT_CLIENT_ID": "bridge-\(UUID().uuidString.prefix(8))",
             "MQTT_RECONNECT_MIN": "200ms", "MQTT_RECONNECT_MAX": "1s",
@@ -31,7 +41,7 @@ final class BridgeProcess: Sendable {
         let before = subscriptions
         let process = try ManagedProcess(
             executable: try Integration.product("iotflow-bridge"),
-            arguments: ["run"],
+            arguments: ["run"] + (configFile.map { ["--config", $0] } ?? []),
             environment: environment,
             logURL: log
         )

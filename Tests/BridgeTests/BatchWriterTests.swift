@@ -63,12 +63,16 @@ private struct Harness {
     let counters = BridgeCounters()
     let stopSignal = WakeSignal()
     let logs = InMemoryLogHandler()
+    /// The `influxdb` settings a reload replaces; every new transport is `transport` again.
+    let settings: InfluxSettings
     let thread: DedicatedThread
 
     init(
         transport: ScriptedTransport,
         batchSize: Int = 1000,
+        maxBatchBytes: Int = 4 * 1024 * 1024,
         flushInterval: Duration = .seconds(3600),
+        flushJitter: Duration = .zero,
         drain: Duration = .seconds(5),
         deadLetterPath: String = FileManager.default.temporaryDirectory.appendingPathComponent(
             "dl-\(UUID().uuidString).jsonl"
@@ -78,7 +82,12 @@ private struct Harness {
         onTypeConflict: (@Sendable () -> Void)? = nil
     ) {
         let configuration = BridgeConfiguration(
-            influxdb: InfluxConfiguration(batchSize: batchSize, flushInterval: flushInterval, flushJitter: .zero),
+            influxdb: InfluxConfiguration(
+                batchSize: batchSize,
+                maxBatchBytes: maxBatchBytes,
+                flushInterval: flushInterval,
+                flushJitter: flushJitter
+            ),
             retry: RetryConfiguration(initial: .milliseconds(100), maximum: .milliseconds(200)),
             breaker: breaker,
             delivery: DeliveryConfiguration(maxSettleTime: maxSettleTime),
@@ -87,6 +96,8 @@ private struct Harness {
         )
         let logs = self.logs
         let logger = Logger(label: "test") { _ in logs }
+        let settings = InfluxSettings(configuration.influxdb)
+        self.settings = settings
         let writer = BatchWriter(
             configuration: configuration,
             buffer: buffer,
@@ -94,6 +105,7 @@ private struct Harness {
             transport: transport,
             deadLetters: DeadLetterFile(configuration: configuration.deadLetters, logger: logger),
             logger: logger,
+            reloads: (settings, { _ in transport }),
             onTypeConflict: onTypeConflict
         )
         let stopSignal = self.stopSignal
@@ -109,6 +121,18 @@ private struct Harness {
             lengths.withUnsafeBufferPointer { buffer.append(lines: b, lineLengths: $0, waitingUpTo: .zero) }
         }
         precondition(appended)
+    }
+
+    /// Reloads the `influxdb` settings with `change` made, as SIGHUP does.
+    func reload(_ change: (inout InfluxConfiguration) -> Void) {
+        var changed = settings.current.configuration
+        change(&changed)
+        precondition(settings.replace(with: changed))
+    }
+
+    /// Whether the writer logged `message` at notice within 10 s.
+    func noticed(_ message: String) -> Bool {
+        poll { messages(.notice).contains { "\($0.message)" == message } }
     }
 
     /// The captured messages at `level`.
@@ -309,5 +333,76 @@ private struct Harness {
         harness.append(["m v=1 1\n", "m v=2 2\n"])
         await harness.stop()
         #expect(harness.counters.snapshot().pointsDropped == 2)
+    }
+
+    // MARK: reloaded influxdb settings
+
+    private static let batching = "Batching with the reloaded influxdb settings from the next batch."
+    private static let newTransport = "Writing with the reloaded influxdb settings."
+
+    @Test func aReloadedBatchSizeShapesTheNextBatchWithTheSameTransport() async {
+        let transport = ScriptedTransport()
+        let harness = Harness(transport: transport, batchSize: 2)
+        harness.append(["m v=1 1\n", "m v=2 2\n"])
+        #expect(transport.waitForWrites(1) == ["m v=1 1\nm v=2 2\n"])
+        harness.reload { $0.batchSize = 3 }
+        #expect(harness.noticed(Self.batching))
+        harness.append(["m v=3 3\n", "m v=4 4\n", "m v=5 5\n"])
+        #expect(transport.waitForWrites(2)?.last == "m v=3 3\nm v=4 4\nm v=5 5\n")
+        await harness.stop()
+        let notice = harness.messages(.notice).first { "\($0.message)" == Self.batching }
+        #expect(notice?.metadata["influxdb.batch_size"] == "3")
+        #expect(!harness.messages(.notice).contains { "\($0.message)" == Self.newTransport })
+    }
+
+    @Test func aReloadedMaxBatchBytesShapesTheNextBatch() async {
+        let transport = ScriptedTransport()
+        let harness = Harness(transport: transport, batchSize: 3, flushInterval: .milliseconds(100))
+        harness.reload { $0.maxBatchBytes = 1024 }
+        #expect(harness.noticed(Self.batching))
+        // Three 600-byte lines: only one fits in 1024 bytes.
+        let lines = (1...3).map { "m v=\($0) \(String(repeating: "0", count: 593))\n" }
+        #expect(lines.allSatisfy { $0.utf8.count == 600 })
+        harness.append(lines)
+        #expect(transport.waitForWrites(3) == lines)
+        await harness.stop()
+        #expect(harness.counters.snapshot().batchesWritten == 3, "a batch per line, not one batch cut into requests")
+    }
+
+    @Test func aShorterReloadedFlushIntervalEndsTheCurrentWait() async {
+        let transport = ScriptedTransport()
+        let harness = Harness(transport: transport, flushInterval: .seconds(3600))
+        harness.append(["m v=1 1\n"])
+        harness.reload { $0.flushInterval = .milliseconds(100) }
+        #expect(transport.waitForWrites(1) == ["m v=1 1\n"])
+        await harness.stop()
+    }
+
+    @Test func aShorterReloadedFlushJitterEndsTheCurrentWait() async {
+        let transport = ScriptedTransport()
+        // Up to an hour of jitter: the first timed flush is almost surely minutes away.
+        let harness = Harness(transport: transport, flushInterval: .milliseconds(100), flushJitter: .seconds(3600))
+        harness.append(["m v=1 1\n"])
+        harness.reload { $0.flushJitter = .zero }
+        #expect(transport.waitForWrites(1) == ["m v=1 1\n"])
+        await harness.stop()
+    }
+
+    @Test func aReloadedConnectionKeyGetsANewTransportAndClosesTheBreaker() async {
+        let transport = ScriptedTransport([.configurationError(status: 401, message: "unauthorized")])
+        let harness = Harness(
+            transport: transport,
+            batchSize: 1,
+            breaker: BreakerConfiguration(failures: 1, openFor: .seconds(3600), maximumOpenFor: .seconds(3600))
+        )
+        harness.append(["m v=1 1\n"])
+        #expect(transport.waitForWrites(1)?.count == 1)
+        #expect(poll { harness.counters.snapshot().breakerState == 1 })
+        harness.reload { $0.token = Secret("fixed") }
+        #expect(harness.noticed(Self.newTransport))
+        #expect(transport.waitForWrites(2)?.count == 2, "the breaker's hour-long cool-down was cut short")
+        await harness.stop()
+        #expect(harness.counters.snapshot().breakerState == 0 && harness.counters.snapshot().pointsWritten == 1)
+        #expect(!harness.messages(.notice).contains { "\($0.message)" == Self.batching })
     }
 }

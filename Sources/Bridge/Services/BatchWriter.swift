@@ -12,6 +12,11 @@ import Synchronization
 /// `flush_jitter`) has passed. It is copied from the front of the buffer and removed only when
 /// every line is settled: stored, or refused for good and written to the dead-letter file.
 ///
+/// **Reloads.** Reloaded `influxdb` settings are taken between requests and while waiting (checked
+/// at least once a second): changed connection keys get a new transport and a fresh backoff and
+/// breaker; `batch_size`, `max_batch_bytes`, `flush_interval` and `flush_jitter` shape the batches
+/// from the next one on, and a shorter flush timing also cuts the current wait short.
+///
 /// **Requests.** `BatchDelivery` decides what each request carries: the whole batch, cut to the
 /// size the server accepts (`RequestSizeLimit`, learned from 413s), halves of a range the server
 /// rejected without naming lines, and nothing a v3 or 1.x partial write already stored. Once the
@@ -35,7 +40,8 @@ import Synchronization
 /// keep it, so there it is counted as dropped and logged.
 final class BatchWriter {
     private let configuration: BridgeConfiguration
-    private var influx: InfluxConfiguration { configuration.influxdb }
+    /// The `influxdb` settings in use: the configuration's at start, then each reload's.
+    private var influx: InfluxConfiguration
     private let buffer: any PointBuffer
     private let counters: BridgeCounters
     private let logger: Logger
@@ -84,6 +90,7 @@ final class BatchWriter {
         self.reloads = reloads
         self.onTypeConflict = onTypeConflict
         self.configuration = configuration
+        influx = configuration.influxdb
         self.buffer = buffer
         self.counters = counters
         self.transport = transport
@@ -99,12 +106,17 @@ final class BatchWriter {
         sizeLimit = RequestSizeLimit(ceiling: configuration.influxdb.maxBatchBytes)
     }
 
+    /// How long the writer waits for points at most before it looks for reloaded settings.
+    private static let reloadCheckInterval = Duration.seconds(1)
+
     /// Runs until `stop` is signalled, then drains.
     func run(until stop: WakeSignal) {
         var nextFlush = ContinuousClock.now + timedFlushDelay()
         while !stop.isSignalled {
             if delivery == nil {
-                let held = buffer.waitForPoints(atLeast: influx.batchSize, until: nextFlush)
+                if useReloadedSettings() { nextFlush = min(nextFlush, .now + timedFlushDelay()) }
+                let wakeBy = reloads == nil ? nextFlush : min(nextFlush, .now + Self.reloadCheckInterval)
+                let held = buffer.waitForPoints(atLeast: influx.batchSize, until: wakeBy)
                 if stop.isSignalled { break }
                 let now = ContinuousClock.now
                 guard held > 0 else {
@@ -149,31 +161,64 @@ final class BatchWriter {
         }
     }
 
-    /// Switches to reloaded `influxdb` settings: a new transport, and a fresh start for the
-    /// backoff and the breaker, since the reason for failing (a wrong token, say) may be gone.
-    private func useReloadedSettings() {
-        guard let reloads else { return }
-        let (version, influx) = reloads.settings.current
-        guard version != settingsVersion else { return }
+    /// Switches to reloaded `influxdb` settings, if there are new ones, and returns whether the
+    /// flush timing changed. Changed connection keys get a new transport and a fresh start for the
+    /// backoff and the breaker, since the reason for failing (a wrong token, say) may be gone. The
+    /// batching keys are read where each batch starts, so they apply from the next batch; a new
+    /// `max_batch_bytes` also replaces the request size learned from 413s, whose ceiling it is.
+    @discardableResult
+    private func useReloadedSettings() -> Bool {
+        guard let reloads else { return false }
+        let (version, reloaded) = reloads.settings.current
+        guard version != settingsVersion else { return false }
         settingsVersion = version
-        do {
-            transport = try reloads.makeTransport(influx)
-        } catch {
-            logger.error(
-                "Cannot use the reloaded influxdb settings; keeping the old ones.",
-                metadata: ["error": "\(error)"]
+        if !Self.sameConnection(reloaded, influx) {
+            do {
+                transport = try reloads.makeTransport(reloaded)
+            } catch {
+                logger.error(
+                    "Cannot use the reloaded influxdb settings; keeping the old ones.",
+                    metadata: ["error": "\(error)"]
+                )
+                return false
+            }
+            consecutiveFailures = 0
+            nextAttempt = .now
+            breaker = CircuitBreaker(
+                failureThreshold: configuration.breaker.failures,
+                openFor: configuration.breaker.openFor,
+                maximumOpenFor: configuration.breaker.maximumOpenFor
             )
-            return
+            counters.breakerState.store(0, ordering: .relaxed)
+            logger.notice("Writing with the reloaded influxdb settings.", metadata: ["influx.url": "\(reloaded.url)"])
         }
-        consecutiveFailures = 0
-        nextAttempt = .now
-        breaker = CircuitBreaker(
-            failureThreshold: configuration.breaker.failures,
-            openFor: configuration.breaker.openFor,
-            maximumOpenFor: configuration.breaker.maximumOpenFor
+        let old = influx
+        influx = reloaded
+        let timingChanged = reloaded.flushInterval != old.flushInterval || reloaded.flushJitter != old.flushJitter
+        let sizeChanged = reloaded.batchSize != old.batchSize || reloaded.maxBatchBytes != old.maxBatchBytes
+        guard sizeChanged || timingChanged else { return false }
+        if reloaded.maxBatchBytes != old.maxBatchBytes { sizeLimit = RequestSizeLimit(ceiling: reloaded.maxBatchBytes) }
+        logger.notice(
+            "Batching with the reloaded influxdb settings from the next batch.",
+            metadata: [
+                "influxdb.batch_size": "\(reloaded.batchSize)",
+                "influxdb.max_batch_bytes": "\(reloaded.maxBatchBytes)",
+                "influxdb.flush_interval": "\(ConfigDuration.format(reloaded.flushInterval))",
+                "influxdb.flush_jitter": "\(ConfigDuration.format(reloaded.flushJitter))",
+            ]
         )
-        counters.breakerState.store(0, ordering: .relaxed)
-        logger.notice("Writing with the reloaded influxdb settings.", metadata: ["influx.url": "\(influx.url)"])
+        return timingChanged
+    }
+
+    /// Whether `a` and `b` differ at most in the batching keys (`batch_size`, `max_batch_bytes`,
+    /// `flush_interval`, `flush_jitter`), so a transport made for one serves the other.
+    private static func sameConnection(_ a: InfluxConfiguration, _ b: InfluxConfiguration) -> Bool {
+        var batchedLikeA = b
+        batchedLikeA.batchSize = a.batchSize
+        batchedLikeA.maxBatchBytes = a.maxBatchBytes
+        batchedLikeA.flushInterval = a.flushInterval
+        batchedLikeA.flushJitter = a.flushJitter
+        return batchedLikeA == a
     }
 
     /// Sends the next request of the current batch, or says how long to wait first.

@@ -8,9 +8,10 @@ import UnixSignals
 
 /// On SIGHUP, reads the configuration again (file and environment) and validates all of it.
 /// A configuration with problems is refused as a whole, and the running one stays. A valid one
-/// hands its `influxdb` section (URL, failover URLs, token, credentials, timeouts, gzip) to the
-/// writer, which uses it from the next request on; changes to other sections are logged as
-/// needing a restart. Nothing buffered is lost either way.
+/// goes to `apply` (`BridgeApplication.reload`): the writer takes its whole `influxdb` section,
+/// the connection keys from the next request and the batching keys (`batch_size`,
+/// `max_batch_bytes`, `flush_interval`, `flush_jitter`) from the next batch; the changed keys of
+/// other sections are logged by name as needing a restart. Nothing buffered is lost either way.
 final class ReloadService: Service {
     private let load: @Sendable () async throws(ConfigurationError) -> BridgeConfiguration
     private let apply: @Sendable (BridgeConfiguration) -> Void
