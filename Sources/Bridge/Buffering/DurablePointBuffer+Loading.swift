@@ -41,16 +41,9 @@ extension DurablePointBuffer {
                 return BufferError("\(path) at byte \(chunkStart + offset): \(scanned)")
             }
             let skip = min(position.skipPoints, record.points)
-            var skippedBytes = 0
-            var recordLengths: [UInt32] = []
-            chunk.withUnsafeBytes { raw in
-                for index in 0..<record.points {
-                    let lineLength = raw.loadUnaligned(
-                        fromByteOffset: record.lengthsOffset + 4 * index,
-                        as: UInt32.self
-                    ).littleEndian
-                    if index < skip { skippedBytes += Int(lineLength) } else { recordLengths.append(lineLength) }
-                }
+            let (skippedBytes, recordLengths) = chunk.withUnsafeBytes { raw in
+                let lengths = record.lineLengths(in: raw)
+                return (lengths.prefix(skip).reduce(0, +), lengths.dropFirst(skip).map { UInt32($0) })
             }
             let lineBytes = record.lineBytes - skippedBytes
             guard lineBytes <= budget else { return nil }

@@ -82,6 +82,37 @@ public enum SegmentFormat {
         public var lineBytes: Int
         /// Where the next record starts.
         public var end: Int { linesOffset + lineBytes }
+
+        /// The record's line lengths, read from `bytes` (the ones it was scanned in).
+        public func lineLengths(in bytes: UnsafeRawBufferPointer) -> LineLengths {
+            LineLengths(bytes, at: lengthsOffset, count: points)
+        }
+    }
+
+    /// A record's table of line lengths (UInt32 little-endian), read in place: the one walk over
+    /// it, for checking a record, loading its lines and counting what a checkpoint has taken.
+    /// It reads `bytes`, so it must not outlive the `withUnsafeBytes` that gave them.
+    public struct LineLengths: RandomAccessCollection {
+        private let bytes: UnsafeRawBufferPointer
+        private let offset: Int
+        public let startIndex = 0
+        public let endIndex: Int
+
+        /// The `count` lengths at `offset` of `bytes`, which must hold them.
+        public init(_ bytes: UnsafeRawBufferPointer, at offset: Int, count: Int) {
+            precondition(
+                offset >= 0 && count >= 0 && offset + 4 * count <= bytes.count,
+                "a lengths table out of bounds"
+            )
+            self.bytes = bytes
+            self.offset = offset
+            endIndex = count
+        }
+
+        /// The length in bytes (newline included) of line `index`.
+        public subscript(index: Int) -> Int {
+            Int(bytes.loadUnaligned(fromByteOffset: offset + 4 * index, as: UInt32.self).littleEndian)
+        }
     }
 
     /// What is at `offset` in a segment's bytes.
@@ -113,10 +144,7 @@ public enum SegmentFormat {
         let linesOffset = lengthsOffset + points * 4
         let lineBytes = bodyLength - points * 4
         var total = 0
-        for index in 0..<points {
-            let length = Int(
-                bytes.loadUnaligned(fromByteOffset: lengthsOffset + 4 * index, as: UInt32.self).littleEndian
-            )
+        for length in LineLengths(bytes, at: lengthsOffset, count: points) {
             guard length > 0, length <= lineBytes - total else { return .invalid("line lengths that do not add up") }
             total += length
             guard bytes[linesOffset + total - 1] == UInt8(ascii: "\n") else {

@@ -136,12 +136,7 @@ public struct SegmentSurvey: Equatable, Sendable {
         guard taken <= record.points else {
             return .failure(Mismatch("\(taken) points taken of a record that holds \(record.points)"))
         }
-        var takenLineBytes = 0
-        for line in 0..<taken {
-            takenLineBytes += Int(
-                bytes.loadUnaligned(fromByteOffset: record.lengthsOffset + 4 * line, as: UInt32.self).littleEndian
-            )
-        }
+        let takenLineBytes = record.lineLengths(in: bytes).prefix(taken).reduce(0, +)
         return .success(.record(index: index, takenPoints: taken, takenLineBytes: takenLineBytes))
     }
 
