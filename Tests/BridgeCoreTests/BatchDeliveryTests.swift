@@ -182,6 +182,27 @@ private struct Lines {
         #expect(delivery.refused.allSatisfy { $0.reason == report.message && $0.status == 400 && $0.kind == .refused })
     }
 
+    @Test func aLaterRequestsPartialWriteIsMatchedInASliceOfTheBatchOrACopy() {
+        // Line 3 is older than the retention policy; the request for lines 2..<4 carries it.
+        let lines = Lines(count: 4) { [3_000, 4_000, 5_000, 100][$0] }
+        let body = lines.body
+        let report = PartialWrite(message: "partial write: points beyond retention policy dropped=1")!
+        for copied in [false, true] {
+            var delivery = BatchDelivery(lineLengths: lines.lengths, maxSettleTime: .seconds(30))
+            let first = delivery.nextRequest(maxLines: 2, maxBytes: .max, now: .now)
+            delivery.receive(.accepted, request: lines.request(0..<2), now: .now)
+            guard let range = delivery.nextRequest(maxLines: 2, maxBytes: .max, now: .now) else {
+                Issue.record("no second request")
+                return
+            }
+            #expect(first == 0..<2 && range == 2..<4)
+            #expect(delivery.byteRange(of: range) == lines.lengths[..<2].reduce(0, +)..<body.count)
+            let request = copied ? lines.request(range) : body[delivery.byteRange(of: range)]
+            delivery.receive(.partiallyWritten(status: 400, report: report), request: request, now: .now)
+            #expect(delivery.isComplete && delivery.refused.map(\.index) == [3] && delivery.refused[0].kind == .refused)
+        }
+    }
+
     @Test func unnamedDropsAreDeadLetteredAsPossiblyStoredAndCountedOnce() {
         let lines = Lines(count: 4)
         var delivery = BatchDelivery(lineLengths: lines.lengths, maxSettleTime: .seconds(30))

@@ -69,7 +69,9 @@ public struct RefusedLine: Equatable, Sendable {
 /// At 50 ms a request the 224 take ~11 s, inside the default 30 s; at 200 ms the time runs
 /// out first, after ~150.
 public struct BatchDelivery: Sendable {
-    private let lineLengths: [Int]
+    /// Where each line starts in the batch's bytes, and one more entry where the last one ends:
+    /// the one walk from line lengths to offsets, which the writer and replay slice requests by.
+    private let lineStarts: [Int]
     private let maxSettleTime: Duration
     /// Unsettled ranges not in flight, the next one last.
     private var pending: [Range<Int>]
@@ -91,7 +93,10 @@ public struct BatchDelivery: Sendable {
     ///
     /// - Parameter maxSettleTime: the settle budget's time (`delivery.max_settle_time`), at least zero.
     public init(lineLengths: [Int], maxSettleTime: Duration) {
-        self.lineLengths = lineLengths
+        var starts = [0]
+        starts.reserveCapacity(lineLengths.count + 1)
+        for length in lineLengths { starts.append(starts[starts.count - 1] + length) }
+        self.lineStarts = starts
         self.maxSettleTime = max(maxSettleTime, .zero)
         self.pending = lineLengths.isEmpty ? [] : [0..<lineLengths.count]
     }
@@ -132,8 +137,9 @@ public struct BatchDelivery: Sendable {
         var end = range.lowerBound
         var bytes = 0
         while end < range.upperBound && end - range.lowerBound < max(1, maxLines) {
-            if end > range.lowerBound && bytes + lineLengths[end] > maxBytes { break }
-            bytes += lineLengths[end]
+            let length = lineStarts[end + 1] - lineStarts[end]
+            if end > range.lowerBound && bytes + length > maxBytes { break }
+            bytes += length
             end += 1
         }
         if end < range.upperBound { pending.append(end..<range.upperBound) }
@@ -144,7 +150,13 @@ public struct BatchDelivery: Sendable {
 
     /// The bytes the lines in `range` take.
     public func byteCount(of range: Range<Int>) -> Int {
-        lineLengths[range].reduce(0, +)
+        byteRange(of: range).count
+    }
+
+    /// Where the lines in `range` are in the batch's bytes (its lines back to back, in order):
+    /// a request's body is that slice, and a line's is its own range less the newline.
+    public func byteRange(of range: Range<Int>) -> Range<Int> {
+        lineStarts[range.lowerBound]..<lineStarts[range.upperBound]
     }
 
     /// Moves on with the reply to the request in flight (nothing happens when none is).
@@ -189,7 +201,7 @@ public struct BatchDelivery: Sendable {
 
     // MARK: - Private
 
-    private var limit: Int { Self.settleRequestLimit(lines: lineLengths.count) }
+    private var limit: Int { Self.settleRequestLimit(lines: lineStarts.count - 1) }
 
     private mutating func answered(_ range: Range<Int>, sentAt: ContinuousClock.Instant, now: ContinuousClock.Instant) {
         answeredCount += 1
@@ -229,11 +241,11 @@ public struct BatchDelivery: Sendable {
     ) {
         var identification: PartialWrite.Identification
         if request.count == byteCount(of: range) {
-            var lines: [ArraySlice<UInt8>] = []
-            var start = request.startIndex
-            for index in range {
-                lines.append(request[start..<(start + lineLengths[index])])
-                start += lineLengths[index]
+            // The request's bytes are the range's, wherever its slice starts.
+            let shift = request.startIndex - lineStarts[range.lowerBound]
+            let lines = range.map { index in
+                let line = byteRange(of: index..<(index + 1))
+                return request[(line.lowerBound + shift)..<(line.upperBound + shift)]
             }
             identification = report.identify(lines)
         } else {
