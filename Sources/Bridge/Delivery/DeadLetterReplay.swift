@@ -83,28 +83,20 @@ public enum DeadLetterReplay {
         maxSettleTime: Duration,
         report: inout Report
     ) -> String? {
-        let encoded = lines.map { Array(($0 + "\n").utf8) }
-        var starts = [0]
-        for line in encoded { starts.append(starts[starts.count - 1] + line.count) }
-        let body = Array(encoded.joined())
-        var delivery = BatchDelivery(lineLengths: encoded.map(\.count), maxSettleTime: maxSettleTime)
-        while let range = delivery.nextRequest(maxLines: .max, maxBytes: .max, now: .now) {
-            let request = body[starts[range.lowerBound]..<starts[range.upperBound]]
-            let outcome = transport.write(request)
-            switch outcome {
+        var sender = BatchSender(lines: lines, maxSettleTime: maxSettleTime)
+        while let range = sender.nextRequest(maxLines: .max, maxBytes: .max, now: .now) {
+            // A failure that is not about the data ends the replay: the rest waits for the fix.
+            switch sender.send(range, through: transport) {
             case .configurationError(let code, let message), .throttled(let code, _, let message):
                 return "HTTP \(code): \(message)"
             case .retryable(let code, let message):
                 return code.map { "HTTP \($0): \(message)" } ?? message
             case .accepted, .partiallyAccepted, .partiallyWritten, .rejected, .tooLarge:
-                delivery.receive(outcome, request: request, now: .now)
+                continue
             }
         }
-        let now = WallClock.nanoseconds()
-        rejected.append(
-            delivery.refused.map { DeadLetter(time: now, reason: $0.reason, status: $0.status, line: lines[$0.index]) }
-        )
-        report.refused += delivery.rejectedCount
+        rejected.append(sender.takeRefused(at: WallClock.nanoseconds()).records)
+        report.refused += sender.delivery.rejectedCount
         return nil
     }
 }

@@ -66,13 +66,12 @@ final class BatchWriter {
     /// schema is out of date. Runs on the writer thread.
     private let onTypeConflict: (() -> Void)?
 
-    /// The batch being delivered: its bytes, each line's start offset (one extra at the end),
-    /// and where it stands.
-    private var body: [UInt8] = []
-    private var lineStarts: [Int] = []
-    private var lineLengths: [Int] = []
-    private var delivery: BatchDelivery?
+    /// The batch being delivered, and what it takes of the buffer. `body` and `lineLengths` are
+    /// where the buffer copies the next batch, kept to reuse their storage.
+    private var sender: BatchSender?
     private var batch = (points: 0, bytes: 0)
+    private var body: [UInt8] = []
+    private var lineLengths: [Int] = []
 
     /// Lines a half-open breaker's probe carries at most.
     static let probeLines = 100
@@ -113,7 +112,7 @@ final class BatchWriter {
     func run(until stop: WakeSignal) {
         var nextFlush = ContinuousClock.now + timedFlushDelay()
         while !stop.isSignalled {
-            if delivery == nil {
+            if sender == nil {
                 if useReloadedSettings() { nextFlush = min(nextFlush, .now + timedFlushDelay()) }
                 let wakeBy = reloads == nil ? nextFlush : min(nextFlush, .now + Self.reloadCheckInterval)
                 let held = buffer.waitForPoints(atLeast: influx.batchSize, until: wakeBy)
@@ -133,7 +132,7 @@ final class BatchWriter {
             if case .wait(let until) = step() {
                 wait(until: until, stop: stop)
             }
-            if delivery?.isComplete == true {
+            if sender?.isComplete == true {
                 guard writeDeadLetters() else {
                     // The batch is held until its refused lines are in the dead-letter file.
                     if let retryAt = backlog.retryAt { wait(until: retryAt, stop: stop) }
@@ -224,7 +223,7 @@ final class BatchWriter {
     /// Sends the next request of the current batch, or says how long to wait first.
     private func step() -> Step {
         useReloadedSettings()
-        guard var current = delivery, !current.isComplete else { return .sent }
+        guard var current = sender, !current.isComplete else { return .sent }
         let now = ContinuousClock.now
         if now < nextAttempt { return .wait(until: nextAttempt) }
         var maxLines = Int.max
@@ -233,20 +232,17 @@ final class BatchWriter {
         case .sendProbe: maxLines = Self.probeLines
         case .wait(let until): return .wait(until: until)
         }
-        let refusedBefore = current.refused.count
         defer {
-            holdDeadLetters(current.refused[refusedBefore...], requests: current.answeredCount)
-            delivery = current
+            holdDeadLetters(current.takeRefused(at: WallClock.nanoseconds()), requests: current.delivery.answeredCount)
+            sender = current
         }
         // Nil here means the settle budget ran out and the unsettled lines were just refused.
         guard let range = current.nextRequest(maxLines: maxLines, maxBytes: sizeLimit.current, now: now) else {
             return .sent
         }
-        let requestBytes = current.byteCount(of: range)
+        let requestBytes = current.delivery.byteCount(of: range)
         BridgeCounters.add(1, to: counters.requests)
-        let request = body[lineStarts[range.lowerBound]..<lineStarts[range.upperBound]]
-        let outcome = transport.write(request)
-        current.receive(outcome, request: request, now: .now)
+        let outcome = current.send(range, through: transport)
         if outcome.isFieldTypeConflict { onTypeConflict?() }
         switch outcome {
         case .accepted:
@@ -280,26 +276,19 @@ final class BatchWriter {
             into: &body,
             lineLengths: &lineLengths
         )
-        lineStarts.removeAll(keepingCapacity: true)
-        var offset = 0
-        for length in lineLengths {
-            lineStarts.append(offset)
-            offset += length
-        }
-        lineStarts.append(offset)
         guard batch.points > 0 else { return false }
-        delivery = BatchDelivery(lineLengths: lineLengths, maxSettleTime: configuration.delivery.maxSettleTime)
+        sender = BatchSender(body: body, lineLengths: lineLengths, maxSettleTime: configuration.delivery.maxSettleTime)
         return true
     }
 
     /// Removes the settled batch from the buffer; its dead letters are written.
     private func finishBatch() {
-        guard let finished = delivery else { return }
+        guard let finished = sender?.delivery else { return }
         buffer.removeBatch(points: batch.points, bytes: batch.bytes)
         let rejected = finished.rejectedCount
         BridgeCounters.add(batch.points - rejected, to: counters.pointsWritten)
         BridgeCounters.add(rejected, to: counters.pointsRejected)
-        delivery = nil
+        sender = nil
     }
 
     /// The server answered for the data (stored or refused it): it is healthy.
@@ -355,22 +344,11 @@ final class BatchWriter {
         )
     }
 
-    /// Turns newly refused lines into dead-letter records and tries to write them.
-    private func holdDeadLetters(_ refused: ArraySlice<RefusedLine>, requests: Int) {
-        guard !refused.isEmpty else { return }
-        let now = WallClock.nanoseconds()
-        backlog.add(
-            refused.map { line in
-                let bytes = body[lineStarts[line.index]..<(lineStarts[line.index + 1] - 1)]
-                return DeadLetter(
-                    time: now,
-                    reason: line.reason,
-                    status: line.status,
-                    line: String(decoding: bytes, as: UTF8.self)
-                )
-            }
-        )
-        let unsettled = refused.count { $0.kind == .unsettled }
+    /// Holds the dead-letter records of newly refused lines and tries to write them.
+    private func holdDeadLetters(_ refused: (lines: ArraySlice<RefusedLine>, records: [DeadLetter]), requests: Int) {
+        guard !refused.lines.isEmpty else { return }
+        backlog.add(refused.records)
+        let unsettled = refused.lines.count { $0.kind == .unsettled }
         if unsettled > 0 {
             logger.warning(
                 "A batch did not settle within its settle budget; its unsettled lines are dead-lettered with the server's last reason.",
@@ -432,14 +410,14 @@ final class BatchWriter {
     private func drain() {
         let deadline = ContinuousClock.now + configuration.shutdown.drain
         while ContinuousClock.now < deadline {
-            if delivery == nil {
+            if sender == nil {
                 guard buffer.occupancy.points > 0, startBatch() else { break }
             }
             if case .wait(let until) = step() {
                 guard until < deadline else { break }
                 Thread.sleep(forTimeInterval: ContinuousClock.now.duration(to: until).seconds)
             }
-            if delivery?.isComplete == true {
+            if sender?.isComplete == true {
                 if writeDeadLetters() {
                     finishBatch()
                 } else {
@@ -448,7 +426,7 @@ final class BatchWriter {
                 }
             }
         }
-        if !backlog.isEmpty && !buffer.isDurable, let held = delivery {
+        if !backlog.isEmpty && !buffer.isDurable, let held = sender?.delivery {
             // The memory buffer cannot keep the held batch: its stored lines count as written, and
             // the refused ones, whose records the file never took, are logged here and dropped.
             logger.error(
@@ -461,7 +439,7 @@ final class BatchWriter {
             buffer.removeBatch(points: batch.points, bytes: batch.bytes)
             BridgeCounters.add(batch.points - held.rejectedCount, to: counters.pointsWritten)
             BridgeCounters.add(held.rejectedCount, to: counters.pointsDropped)
-            delivery = nil
+            sender = nil
         }
         let (left, _) = buffer.occupancy
         if left > 0 && buffer.isDurable {
