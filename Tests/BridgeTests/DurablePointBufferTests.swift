@@ -37,43 +37,6 @@ struct StateDirectory {
     func url(_ name: String) -> URL { URL(fileURLWithPath: path).appendingPathComponent(name) }
 }
 
-/// Appends one message of `lines` (one point each) and commits it, as the MQTT thread does.
-func appendMessage(_ buffer: DurablePointBuffer, _ lines: [String], commit: Bool = true) throws {
-    let bytes = Array(lines.joined().utf8)
-    let lengths = lines.map { UInt32($0.utf8.count) }
-    let appended = bytes.withUnsafeBufferPointer { b in
-        lengths.withUnsafeBufferPointer { buffer.append(lines: b, lineLengths: $0, waitingUpTo: .zero) }
-    }
-    #expect(appended)
-    if commit { try buffer.commit() }
-}
-
-/// The next batch of at most `points` points, left in the buffer.
-func peek(_ buffer: DurablePointBuffer, points: Int) -> (lines: [String], bytes: Int) {
-    var body: [UInt8] = []
-    var lengths: [Int] = []
-    let taken = buffer.peekBatch(maxPoints: points, maxBytes: 1 << 20, into: &body, lineLengths: &lengths)
-    #expect(lengths.count == taken.points && body.count == taken.bytes)
-    return (String(decoding: body, as: UTF8.self).split(separator: "\n").map { "\($0)\n" }, taken.bytes)
-}
-
-/// Reads and removes batches of at most `batch` points until the buffer is empty or `limit`
-/// points were read.
-func drain(_ buffer: DurablePointBuffer, batch: Int = 1000, limit: Int = .max) -> [String] {
-    var all: [String] = []
-    while all.count < limit {
-        let (lines, bytes) = peek(buffer, points: min(batch, limit - all.count))
-        guard !lines.isEmpty else { break }
-        all += lines
-        buffer.removeBatch(points: lines.count, bytes: bytes)
-    }
-    return all
-}
-
-func line(_ index: Int) -> String {
-    "m,device_id=d\(index % 7) seq=\(index) \(1_700_000_000_000_000_000 + index)\n"
-}
-
 @Suite struct DurablePointBufferTests {
     @Test func whatWasNotRemovedComesBackAfterARestartAndNothingElse() throws {
         let directory = StateDirectory()

@@ -1,4 +1,4 @@
-// iotflow-bridge: one dead-letter record per refused message, the payload held once.
+// iotflow-bridge: dead letters: one JSON line each, and one record per refused message, the payload held once.
 // SPDX-License-Identifier: Apache-2.0
 
 import BridgeCore
@@ -63,5 +63,38 @@ import Testing
         let controls = record(.malformedJSON, parts: [], payload: [UInt8](repeating: 0x01, count: 4000)).jsonLine
         #expect(controls.contains("payload_base64") && controls.utf8.count < 4000 * 4 / 3 + 200)
         #expect(record(.malformedJSON, parts: [], payload: Array("a\tb".utf8)).jsonLine.contains(#""payload":"a\tb""#))
+    }
+}
+
+@Suite struct DeadLetterTests {
+    @Test func encodesOneJSONLineAndReadsItBack() {
+        let letter = DeadLetter(
+            time: 1_704_110_400_123_456_789,
+            reason: "field type conflict: \"v\"\n",
+            status: 400,
+            line: #"environment,device_id=dev\ 1,site=x v=true 1"#
+        )
+        #expect(letter.device == "dev 1")
+        #expect(
+            letter.jsonLine
+                == #"{"time":"2024-01-01T12:00:00.123456789Z","reason":"field type conflict: \"v\"\n","status":400,"#
+                + #""device":"dev 1","line":"environment,device_id=dev\\ 1,site=x v=true 1"}"# + "\n"
+        )
+        #expect(DeadLetter(jsonLine: letter.jsonLine) == letter)
+        #expect(DeadLetter(jsonLine: "not json") == nil)
+    }
+
+    @Test func refusedMessagesKeepTopicAndPayloadTextOrBase64() {
+        let text = DeadLetter(
+            time: 0,
+            reason: "malformed_json",
+            topic: "iotflow/devices/d/telemetry/m",
+            payload: Array("{oops".utf8)
+        )
+        #expect(text.jsonLine.contains(#""topic":"iotflow/devices/d/telemetry/m","payload":"{oops""#))
+        #expect(DeadLetter(jsonLine: text.jsonLine) == text)
+        let binary = DeadLetter(time: 0, reason: "invalid_utf8", topic: "t", payload: [0xFF, 0x00, 0x7B])
+        #expect(binary.jsonLine.contains(#""payload_base64":"/wB7""#))
+        #expect(DeadLetter(jsonLine: binary.jsonLine) == binary)
     }
 }
