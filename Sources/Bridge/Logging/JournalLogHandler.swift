@@ -5,7 +5,7 @@ import Foundation
 public import Logging
 import Synchronization
 
-/// Writes one line per log event to stderr.
+/// Writes one line per log event to stderr (or the descriptor it is given).
 ///
 /// Under systemd (stderr is the stream `$JOURNAL_STREAM` names) each line starts with the
 /// `<N>` syslog priority journald parses (sd-daemon(3)), and carries no timestamp because the
@@ -17,11 +17,14 @@ public struct JournalLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
     private let forJournal: Bool
+    private let output: CInt
 
-    /// A handler; `forJournal` picks the journald format (see `stderrIsJournal()`).
-    public init(level: Logger.Level, forJournal: Bool) {
+    /// A handler; `forJournal` picks the journald format (see `stderrIsJournal()`). `output` is
+    /// the descriptor lines go to: 2 (stderr) but in tests.
+    public init(level: Logger.Level, forJournal: Bool, output: CInt = 2) {
         self.logLevel = level
         self.forJournal = forJournal
+        self.output = output
     }
 
     /// Whether stderr is connected to the journal: `$JOURNAL_STREAM` is `<device>:<inode>` of
@@ -52,7 +55,7 @@ public struct JournalLogHandler: LogHandler {
         }
         line += "\n"
         line.withUTF8 { bytes in
-            _ = Foundation.write(STDERR_FILENO, bytes.baseAddress, bytes.count)
+            _ = Foundation.write(output, bytes.baseAddress, bytes.count)
         }
     }
 
