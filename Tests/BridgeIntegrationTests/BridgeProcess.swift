@@ -13,6 +13,8 @@ final class BridgeProcess: Sendable {
     let environment: [String: String]
     /// The YAML file passed with `--config`, if any; a test rewrites it before a SIGHUP.
     let configFile: String?
+    /// More arguments after `run` (e.g. `--dry-run`).
+    let arguments: [String]
     let stateDirectory = temporaryPath("iotflow-state")
     let log = URL(fileURLWithPath: temporaryPath("iotflow-bridge", extension: "log"))
     private let current = Mutex<ManagedProcess?>(nil)
@@ -22,9 +24,11 @@ final class BridgeProcess: Sendable {
         influxURL: String,
         api: String = "v1",
         configFile: String? = nil,
+        arguments: [String] = [],
         extra: [String: String] = [:]
     ) {
         self.configFile = configFile
+        self.arguments = arguments
         environment = [
             "MQTT_PORT": "\(brokerPort)", "MQTT_CLIENT_ID": "bridge-\(UUID().uuidString.prefix(8))",
             "MQTT_RECONNECT_MIN": "200ms", "MQTT_RECONNECT_MAX": "1s",
@@ -41,7 +45,7 @@ final class BridgeProcess: Sendable {
         let before = subscriptions
         let process = try ManagedProcess(
             executable: try Integration.product("iotflow-bridge"),
-            arguments: ["run"] + (configFile.map { ["--config", $0] } ?? []),
+            arguments: ["run"] + (configFile.map { ["--config", $0] } ?? []) + arguments,
             environment: environment,
             logURL: log
         )
