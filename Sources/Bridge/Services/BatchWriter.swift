@@ -233,7 +233,7 @@ final class BatchWriter {
         case .wait(let until): return .wait(until: until)
         }
         defer {
-            holdDeadLetters(current.takeRefused(at: WallClock.nanoseconds()), requests: current.delivery.answeredCount)
+            holdDeadLetters(current.takeRejected(at: WallClock.nanoseconds()), requests: current.delivery.answeredCount)
             sender = current
         }
         // Nil here means the settle budget ran out and the unsettled lines were just refused.
@@ -345,7 +345,7 @@ final class BatchWriter {
     }
 
     /// Holds the dead-letter records of newly refused lines and tries to write them.
-    private func holdDeadLetters(_ refused: (lines: ArraySlice<RefusedLine>, records: [DeadLetter]), requests: Int) {
+    private func holdDeadLetters(_ refused: (lines: ArraySlice<RejectedLine>, records: [DeadLetter]), requests: Int) {
         guard !refused.lines.isEmpty else { return }
         backlog.add(refused.records)
         let unsettled = refused.lines.count { $0.kind == .unsettled }
