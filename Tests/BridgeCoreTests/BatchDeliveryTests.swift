@@ -52,8 +52,8 @@ private struct Lines {
     func bisectionIsolatesExactlyTheBadLines(lines: Int, bad: Set<Int>) {
         let delivery = bisect(lines: lines, bad: bad)
         #expect(delivery.isComplete)
-        #expect(Set(delivery.refused.map(\.index)) == bad && delivery.refused.count == bad.count)
-        #expect(delivery.refused.allSatisfy { $0.kind == .refused && $0.status == 400 })
+        #expect(Set(delivery.rejected.map(\.index)) == bad && delivery.rejected.count == bad.count)
+        #expect(delivery.rejected.allSatisfy { $0.kind == .rejected && $0.status == 400 })
         let log2 = Int.bitWidth - (lines - 1).leadingZeroBitCount
         let bound = bad.isEmpty ? 1 : min(2 * lines - 1, 1 + 2 * bad.count * log2)
         #expect(delivery.answeredCount <= bound && delivery.requestCount == delivery.answeredCount)
@@ -65,8 +65,8 @@ private struct Lines {
         let limit = BatchDelivery.settleRequestLimit(lines: 5000)
         #expect(limit == 224)
         #expect(delivery.isComplete && delivery.answeredCount == 1 + limit)
-        #expect(delivery.rejectedCount == 5000 && Set(delivery.refused.map(\.index)) == Set(0..<5000))
-        let unsettled = delivery.refused.filter { $0.kind == .unsettled }
+        #expect(delivery.rejectedCount == 5000 && Set(delivery.rejected.map(\.index)) == Set(0..<5000))
+        let unsettled = delivery.rejected.filter { $0.kind == .unsettled }
         #expect(unsettled.count > 4800 && unsettled.allSatisfy { $0.status == 400 })
         // The last reason the server gave, marked as not isolated.
         let last = unsettled.first?.reason ?? ""
@@ -94,7 +94,7 @@ private struct Lines {
                 ? .retryable(status: nil, message: "refused") : .throttled(status: 503, retryAfter: nil, message: "")
             delivery.receive(failure, request: lines.request(0..<2), now: clock.now)
         }
-        #expect(delivery.refused.isEmpty && !delivery.isComplete && delivery.answeredCount == 1)
+        #expect(delivery.rejected.isEmpty && !delivery.isComplete && delivery.answeredCount == 1)
         // Back again: the rest settles normally.
         while let next = delivery.nextRequest(maxLines: .max, maxBytes: .max, now: clock.now) {
             clock.advance(.milliseconds(10))
@@ -104,7 +104,7 @@ private struct Lines {
                 now: clock.now
             )
         }
-        #expect(delivery.refused == [RefusedLine(index: 1, reason: "bad", status: 400)])
+        #expect(delivery.rejected == [RejectedLine(index: 1, reason: "bad", status: 400)])
     }
 
     @Test func failuresBeforeAnyRejectionNeverDeadLetter() {
@@ -116,7 +116,7 @@ private struct Lines {
             clock.advance(.seconds(3600))
             delivery.receive(.retryable(status: 500, message: "down"), request: lines.request(0..<3), now: clock.now)
         }
-        #expect(!delivery.settleStarted && delivery.refused.isEmpty && delivery.answeredCount == 0)
+        #expect(!delivery.settleStarted && delivery.rejected.isEmpty && delivery.answeredCount == 0)
     }
 
     @Test func requestsAreCutToTheSizeLimitAndSentInOrder() {
@@ -148,8 +148,8 @@ private struct Lines {
         delivery.receive(.partiallyAccepted(status: 400, failures: failures), request: [], now: .now)
         #expect(
             delivery.isComplete
-                && delivery.refused == [
-                    RefusedLine(index: 4, reason: "a", status: 400), RefusedLine(index: 9, reason: "b", status: 400),
+                && delivery.rejected == [
+                    RejectedLine(index: 4, reason: "a", status: 400), RejectedLine(index: 9, reason: "b", status: 400),
                 ]
         )
     }
@@ -157,7 +157,7 @@ private struct Lines {
     @Test(arguments: [
         (Int.max, nil), (Int.max - 1, nil), (Int.min, nil), (-1, nil), (0, nil), (7, nil), (1, 4), (6, 9),
     ])
-    func lineNumbersOutsideTheRequestCannotOverflow(lineNumber: Int, refused: Int?) {
+    func lineNumbersOutsideTheRequestCannotOverflow(lineNumber: Int, rejected: Int?) {
         var delivery = BatchDelivery(lineLengths: Array(repeating: 10, count: 10), maxSettleTime: .seconds(30))
         _ = delivery.nextRequest(maxLines: 4, maxBytes: .max, now: .now)
         delivery.receive(.accepted, request: [], now: .now)
@@ -167,7 +167,7 @@ private struct Lines {
             request: [],
             now: .now
         )
-        #expect(delivery.isComplete && delivery.refused.map(\.index) == (refused.map { [$0] } ?? []))
+        #expect(delivery.isComplete && delivery.rejected.map(\.index) == (rejected.map { [$0] } ?? []))
     }
 
     @Test func a1xPartialWriteSettlesWithoutResending() {
@@ -178,8 +178,10 @@ private struct Lines {
         let report = PartialWrite(message: "partial write: points beyond retention policy dropped=2")!
         delivery.receive(.partiallyWritten(status: 400, report: report), request: lines.request(0..<5), now: .now)
         #expect(range == 0..<5 && delivery.isComplete && delivery.requestCount == 1)
-        #expect(delivery.refused.map(\.index) == [1, 4] && delivery.rejectedCount == 2)
-        #expect(delivery.refused.allSatisfy { $0.reason == report.message && $0.status == 400 && $0.kind == .refused })
+        #expect(delivery.rejected.map(\.index) == [1, 4] && delivery.rejectedCount == 2)
+        #expect(
+            delivery.rejected.allSatisfy { $0.reason == report.message && $0.status == 400 && $0.kind == .rejected }
+        )
     }
 
     @Test func aLaterRequestsPartialWriteIsMatchedInASliceOfTheBatchOrACopy() {
@@ -199,7 +201,9 @@ private struct Lines {
             #expect(delivery.byteRange(of: range) == lines.lengths[..<2].reduce(0, +)..<body.count)
             let request = copied ? lines.request(range) : body[delivery.byteRange(of: range)]
             delivery.receive(.partiallyWritten(status: 400, report: report), request: request, now: .now)
-            #expect(delivery.isComplete && delivery.refused.map(\.index) == [3] && delivery.refused[0].kind == .refused)
+            #expect(
+                delivery.isComplete && delivery.rejected.map(\.index) == [3] && delivery.rejected[0].kind == .rejected
+            )
         }
     }
 
@@ -210,9 +214,9 @@ private struct Lines {
         let report = PartialWrite(message: "partial write: max-series-per-database limit exceeded dropped=1")!
         delivery.receive(.partiallyWritten(status: 400, report: report), request: lines.request(0..<4), now: .now)
         #expect(delivery.isComplete && delivery.requestCount == 1 && delivery.rejectedCount == 1)
-        #expect(delivery.refused.map(\.index) == [0, 1, 2, 3])
+        #expect(delivery.rejected.map(\.index) == [0, 1, 2, 3])
         #expect(
-            delivery.refused.allSatisfy { $0.kind == .possiblyStored && $0.reason.contains("dropped 1 of these 4") }
+            delivery.rejected.allSatisfy { $0.kind == .possiblyStored && $0.reason.contains("dropped 1 of these 4") }
         )
     }
 
@@ -222,7 +226,7 @@ private struct Lines {
         _ = delivery.nextRequest(maxLines: .max, maxBytes: .max, now: .now)
         let report = PartialWrite(message: "partial write: points beyond retention policy dropped=9")!
         delivery.receive(.partiallyWritten(status: 400, report: report), request: [1, 2, 3], now: .now)
-        #expect(delivery.isComplete && delivery.rejectedCount == 3 && delivery.refused.count == 3)
+        #expect(delivery.isComplete && delivery.rejectedCount == 3 && delivery.rejected.count == 3)
     }
 
     @Test func tooLargeSplitsUntilASingleLineIsRefused() {
@@ -231,7 +235,7 @@ private struct Lines {
             let outcome: WriteOutcome = delivery.byteCount(of: range) > 100 ? .tooLarge : .accepted
             delivery.receive(outcome, request: [], now: .now)
         }
-        #expect(delivery.refused.map(\.index) == [1] && delivery.refused.first?.status == 413)
+        #expect(delivery.rejected.map(\.index) == [1] && delivery.rejected.first?.status == 413)
         #expect(!delivery.settleStarted, "a 413 is no rejection of the data")
     }
 
@@ -253,7 +257,7 @@ private struct Lines {
         limit.accepted(bytes: 250_000)
         #expect(limit.current == 312_500)
         limit.tooLarge(bytes: 312_500)
-        #expect(limit.current == 250_000)  // the largest size accepted, not half of the refused one
+        #expect(limit.current == 250_000)  // the largest size accepted, not half of the rejected one
     }
 }
 

@@ -38,7 +38,7 @@ private final class AnsweringTransport: InfluxTransport {
         return ranges
     }
 
-    @Test func eachRequestIsItsLinesBytesAndRefusedLinesBecomeRecordsOnce() {
+    @Test func eachRequestIsItsLinesBytesAndRejectedLinesBecomeRecordsOnce() {
         let lines = ["m v=1 1", "m v=2 2", "bad", "m v=4 4"]
         var sender = BatchSender(lines: lines, maxSettleTime: .seconds(30))
         let transport = AnsweringTransport { body in
@@ -48,12 +48,12 @@ private final class AnsweringTransport: InfluxTransport {
         #expect(ranges == [0..<4, 0..<2, 2..<4, 2..<3, 3..<4])
         #expect(transport.bodies == ranges.map { lines[$0].map { $0 + "\n" }.joined() })
         #expect(sender.isComplete)
-        let refused = sender.takeRefused(at: 42)
-        #expect(refused.lines.map(\.index) == [2])
+        let rejected = sender.takeRejected(at: 42)
+        #expect(rejected.lines.map(\.index) == [2])
         #expect(
-            refused.records == [DeadLetter(time: 42, reason: "unable to parse 'bad'", status: 400, line: "bad")]
+            rejected.records == [DeadLetter(time: 42, reason: "unable to parse 'bad'", status: 400, line: "bad")]
         )
-        #expect(sender.takeRefused(at: 43).records.isEmpty)
+        #expect(sender.takeRejected(at: 43).records.isEmpty)
         #expect(sender.delivery.rejectedCount == 1)
     }
 
@@ -71,7 +71,7 @@ private final class AnsweringTransport: InfluxTransport {
         #expect(ranges == [0..<2, 0..<2, 0..<2, 2..<3])
         #expect(transport.bodies == ["a v=1 1\nb v=2 2\n", "a v=1 1\nb v=2 2\n", "a v=1 1\nb v=2 2\n", "c v=3 3\n"])
         #expect(sender.isComplete)
-        #expect(sender.takeRefused(at: 0).records.isEmpty)
+        #expect(sender.takeRejected(at: 0).records.isEmpty)
     }
 
     @Test func aPartialWriteIsMatchedAgainstTheLinesOfARequestInsideTheBody() {
@@ -84,9 +84,9 @@ private final class AnsweringTransport: InfluxTransport {
         }
         let ranges = sendAll(&sender, maxLines: 2, through: transport)
         #expect(ranges == [0..<2, 2..<4])
-        let refused = sender.takeRefused(at: 7)
-        #expect(refused.lines.map(\.index) == [2])
-        #expect(refused.lines.map(\.kind) == [.refused])
-        #expect(refused.records.map(\.line) == ["m v=x 3"])
+        let rejected = sender.takeRejected(at: 7)
+        #expect(rejected.lines.map(\.index) == [2])
+        #expect(rejected.lines.map(\.kind) == [.rejected])
+        #expect(rejected.records.map(\.line) == ["m v=x 3"])
     }
 }

@@ -16,7 +16,6 @@ private final class ScriptedTransport: InfluxTransport, @unchecked Sendable {
     private let condition = NSCondition()
     private var script: [WriteOutcome]
     private var bodies: [String] = []
-    private(set) var times: [ContinuousClock.Instant] = []
     /// When set, answers from the body instead of the script.
     var answer: (@Sendable (String) -> WriteOutcome)?
 
@@ -29,7 +28,6 @@ private final class ScriptedTransport: InfluxTransport, @unchecked Sendable {
         defer { condition.unlock() }
         let text = String(decoding: body, as: UTF8.self)
         bodies.append(text)
-        times.append(.now)
         condition.broadcast()
         if let answer { return answer(text) }
         return script.isEmpty ? .accepted : script.removeFirst()
@@ -205,7 +203,7 @@ private struct Harness {
         #expect(stored.count == 7)
     }
 
-    @Test func aRefusedLineLeavesTheBufferOnlyOnceItsDeadLetterIsWritten() async throws {
+    @Test func aRejectedLineLeavesTheBufferOnlyOnceItsDeadLetterIsWritten() async throws {
         // Root ignores permissions, so the unwritable path is one whose parent is a regular file.
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dl-\(UUID().uuidString)").path
         let blocker = directory + "/blocker"
@@ -301,21 +299,29 @@ private struct Harness {
         )
     }
 
-    @Test func theBreakerStopsRequestsForItsCoolDown() async {
+    @Test func theBreakerOpensProbesAndClosesOnTheRealLoop() async {
+        // The schedule itself is WriterStateMachineTests'; here the loop performs it.
         let transport = ScriptedTransport(Array(repeating: .retryable(status: 500, message: "down"), count: 3))
         let harness = Harness(
             transport: transport,
             batchSize: 1,
-            breaker: BreakerConfiguration(failures: 2, openFor: .seconds(1), maximumOpenFor: .seconds(2))
+            breaker: BreakerConfiguration(failures: 2, openFor: .milliseconds(50), maximumOpenFor: .milliseconds(100))
         )
         harness.append(["m v=1 1\n"])
-        // Failure, failure (opens for 1 s), failed probe (open for 2 s), successful probe.
+        // Failure, failure (opens), failed probe (open again), successful probe.
         #expect(transport.waitForWrites(4)?.count == 4)
+        #expect(harness.noticed("Circuit breaker closed: InfluxDB accepts writes again."))
         await harness.stop()
-        let times = transport.times
-        #expect(times[2] - times[1] >= .seconds(1) && times[3] - times[2] >= .seconds(2))
+        let warnings = harness.messages(.warning).map { "\($0.message)" }
+        #expect(
+            warnings == [
+                "Circuit breaker opened: no writes until the cool-down ends; the buffer absorbs.",
+                "Circuit breaker probe failed: open again.",
+            ]
+        )
         let counters = harness.counters.snapshot()
         #expect(counters.breakerOpened == 1 && counters.breakerState == 0 && counters.pointsWritten == 1)
+        #expect(counters.writeErrors == 3 && counters.requests == 4)
     }
 
     @Test func stoppingDrainsWhatIsBuffered() async {

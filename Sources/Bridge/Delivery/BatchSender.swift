@@ -1,10 +1,10 @@
-// iotflow-bridge: one batch's requests: the lines `BatchDelivery` picks, sent, and what was refused.
+// iotflow-bridge: one batch's requests: the lines `BatchDelivery` picks, sent, and what was rejected.
 // SPDX-License-Identifier: Apache-2.0
 
 import BridgeCore
 
 /// One batch on its way to InfluxDB: its bytes and its `BatchDelivery`, with the one way to send
-/// a request of it and the one way to turn its refused lines into dead-letter records.
+/// a request of it and the one way to turn its rejected lines into dead-letter records.
 ///
 /// The writer and `dead-letters replay` both drive it. What each does around a request stays
 /// its own: the writer's breaker, backoff, size limit, probe lines and logging; replay stopping
@@ -14,7 +14,7 @@ struct BatchSender {
     private let body: [UInt8]
     /// Where the batch stands.
     private(set) var delivery: BatchDelivery
-    /// Refused lines already handed out by `takeRefused`.
+    /// Rejected lines already handed out by `takeRejected`.
     private var taken = 0
 
     /// A batch of the lines in `body`, whose lengths (newline included) are `lineLengths`.
@@ -46,11 +46,11 @@ struct BatchSender {
         return outcome
     }
 
-    /// The lines refused since the last call, and their dead-letter records stamped `time`
+    /// The lines rejected since the last call, and their dead-letter records stamped `time`
     /// (nanoseconds since the epoch).
-    mutating func takeRefused(at time: Int64) -> (lines: ArraySlice<RefusedLine>, records: [DeadLetter]) {
-        let lines = delivery.refused[taken...]
-        taken = delivery.refused.count
+    mutating func takeRejected(at time: Int64) -> (lines: ArraySlice<RejectedLine>, records: [DeadLetter]) {
+        let lines = delivery.rejected[taken...]
+        taken = delivery.rejected.count
         let records = lines.map { line in
             let bytes = body[delivery.byteRange(of: line.index..<(line.index + 1))].dropLast()
             return DeadLetter(

@@ -95,7 +95,7 @@ public enum DeadLetterReplay {
                 continue
             }
         }
-        rejected.append(sender.takeRefused(at: WallClock.nanoseconds()).records)
+        rejected.append(sender.takeRejected(at: WallClock.nanoseconds()).records)
         report.refused += sender.delivery.rejectedCount
         return nil
     }

@@ -1,37 +1,6 @@
 // iotflow-bridge: delivering one batch through splits and salvage until every line is settled.
 // SPDX-License-Identifier: Apache-2.0
 
-/// A line of the batch that goes to the dead-letter file instead of InfluxDB.
-public struct RefusedLine: Equatable, Sendable {
-    /// Why the line is dead-lettered.
-    public enum Kind: Equatable, Sendable {
-        /// The server refused it: named it, or refused it alone.
-        case refused
-        /// The settle budget ran out before the line was isolated; the reason is the server's last.
-        case unsettled
-        /// A 1.x partial write dropped some lines among these without naming them; this one may
-        /// have been stored (replaying it is harmless: identical points overwrite).
-        case possiblyStored
-    }
-
-    /// The line's index in the batch (0-based).
-    public var index: Int
-    /// The reason recorded with it: the server's message, marked for the other kinds.
-    public var reason: String
-    /// The HTTP status of the reply that refused it.
-    public var status: Int?
-    /// Why it is dead-lettered.
-    public var kind: Kind
-
-    /// A dead-lettered line.
-    public init(index: Int, reason: String, status: Int?, kind: Kind = .refused) {
-        self.index = index
-        self.reason = reason
-        self.status = status
-        self.kind = kind
-    }
-}
-
 /// The delivery of one batch, as a pure state machine the writer drives: `nextRequest` says which
 /// lines to send, `receive` takes the classified reply. Time comes in as `now`; nothing here reads
 /// a clock. A value, confined to its owner (the writer thread).
@@ -42,10 +11,10 @@ public struct RefusedLine: Equatable, Sendable {
 /// | reply | effect |
 /// |---|---|
 /// | accepted | the range is settled |
-/// | partially accepted (v3 line numbers) | the listed lines are refused, the rest settled |
-/// | partially written (1.x `partial write: … dropped=N`) | the rest was stored: settled without resending; the lines the message identifies are refused, and when it cannot tell which N were dropped, the candidates are dead-lettered as possibly stored (N counted as rejected) |
-/// | rejected without line numbers | the range is split in halves and each is sent again; a single line is refused |
-/// | too large (413) | the range is split in halves; a single line is refused |
+/// | partially accepted (v3 line numbers) | the listed lines are rejected, the rest settled |
+/// | partially written (1.x `partial write: … dropped=N`) | the rest was stored: settled without resending; the lines the message identifies are rejected, and when it cannot tell which N were dropped, the candidates are dead-lettered as possibly stored (N counted as rejected) |
+/// | rejected without line numbers | the range is split in halves and each is sent again; a single line is rejected |
+/// | too large (413) | the range is split in halves; a single line is rejected |
 /// | anything else (5xx, 429, 408, no reply, 401/403/404) | nothing changes: the same range is sent again after the backoff |
 ///
 /// **Settle budget.** The first rejection (400/422) of the batch starts it; failures never start
@@ -80,13 +49,13 @@ public struct BatchDelivery: Sendable {
     private var settle: SettleBudget?
 
     /// Lines dead-lettered so far, in the order they were settled.
-    public private(set) var refused: [RefusedLine] = []
-    /// Lines counted as rejected: every `refused` and `unsettled` line, and for each partial write
+    public private(set) var rejected: [RejectedLine] = []
+    /// Lines counted as rejected: every `rejected` and `unsettled` line, and for each partial write
     /// with unnamed drops, that many of its `possiblyStored` lines.
     public private(set) var rejectedCount = 0
     /// Requests `nextRequest` handed out, failed ones included.
     public private(set) var requestCount = 0
-    /// Requests the server answered for the data (accepted, refused or too large).
+    /// Requests the server answered for the data (accepted, rejected or too large).
     public private(set) var answeredCount = 0
 
     /// A delivery for a batch whose lines have these lengths in bytes (newline included).
@@ -130,7 +99,7 @@ public struct BatchDelivery: Sendable {
             settle?.requestFailed()
         }
         if let settle, settle.isSpent(at: now, maxTime: maxSettleTime, maxRequests: limit) {
-            refuseUnsettled(reason: settle.lastReason, status: settle.lastStatus)
+            rejectUnsettled(reason: settle.lastReason, status: settle.lastStatus)
             return nil
         }
         guard let range = pending.popLast() else { return nil }
@@ -174,25 +143,25 @@ public struct BatchDelivery: Sendable {
             answered(range, sentAt: sentAt, now: now)
         case .partiallyAccepted(let status, let failures):
             answered(range, sentAt: sentAt, now: now)
-            rejected(status: status, reason: failures.first?.message ?? "", now: now)
+            rejectionReceived(status: status, reason: failures.first?.message ?? "", now: now)
             var seen: Set<Int> = []
             for failure in failures where failure.lineNumber >= 1 && failure.lineNumber <= range.count {
                 // Checked against the range first: a line number near Int.max cannot overflow.
                 let index = range.lowerBound + (failure.lineNumber - 1)
                 guard seen.insert(index).inserted else { continue }
-                refuse(index, reason: failure.message, status: status, kind: .refused)
+                reject(index, reason: failure.message, status: status, kind: .rejected)
             }
         case .partiallyWritten(let status, let report):
             answered(range, sentAt: sentAt, now: now)
-            rejected(status: status, reason: report.message, now: now)
+            rejectionReceived(status: status, reason: report.message, now: now)
             settlePartialWrite(report, status: status, range: range, request: request)
         case .rejected(let status, let message):
             answered(range, sentAt: sentAt, now: now)
-            rejected(status: status, reason: message, now: now)
-            splitOrRefuse(range, reason: message, status: status)
+            rejectionReceived(status: status, reason: message, now: now)
+            splitOrReject(range, reason: message, status: status)
         case .tooLarge:
             answered(range, sentAt: sentAt, now: now)
-            splitOrRefuse(range, reason: "the line alone is larger than the server accepts (HTTP 413)", status: 413)
+            splitOrReject(range, reason: "the line alone is larger than the server accepts (HTTP 413)", status: 413)
         case .configurationError, .throttled, .retryable:
             pending.append(range)
             settle?.requestFailed()
@@ -210,7 +179,7 @@ public struct BatchDelivery: Sendable {
 
     /// A 400/422, after `answered`: starts the settle budget at the first (its own request is not
     /// counted), and keeps the reason for what runs out.
-    private mutating func rejected(status: Int, reason: String, now: ContinuousClock.Instant) {
+    private mutating func rejectionReceived(status: Int, reason: String, now: ContinuousClock.Instant) {
         if settle == nil {
             settle = SettleBudget(lastAnswer: now, lastReason: reason, lastStatus: status)
         }
@@ -218,14 +187,14 @@ public struct BatchDelivery: Sendable {
         settle?.lastStatus = status
     }
 
-    private mutating func refuse(_ index: Int, reason: String, status: Int?, kind: RefusedLine.Kind) {
-        refused.append(RefusedLine(index: index, reason: reason, status: status, kind: kind))
+    private mutating func reject(_ index: Int, reason: String, status: Int?, kind: RejectedLine.Kind) {
+        rejected.append(RejectedLine(index: index, reason: reason, status: status, kind: kind))
         if kind != .possiblyStored { rejectedCount += 1 }
     }
 
-    private mutating func splitOrRefuse(_ range: Range<Int>, reason: String, status: Int) {
+    private mutating func splitOrReject(_ range: Range<Int>, reason: String, status: Int) {
         if range.count == 1 {
-            refuse(range.lowerBound, reason: reason, status: status, kind: .refused)
+            reject(range.lowerBound, reason: reason, status: status, kind: .rejected)
             return
         }
         let middle = range.lowerBound + range.count / 2
@@ -255,7 +224,7 @@ public struct BatchDelivery: Sendable {
             )
         }
         for offset in identification.dropped where offset >= 0 && offset < range.count {
-            refuse(range.lowerBound + offset, reason: report.message, status: status, kind: .refused)
+            reject(range.lowerBound + offset, reason: report.message, status: status, kind: .rejected)
         }
         let candidates = identification.candidates.filter { $0 >= 0 && $0 < range.count }
         guard identification.unnamed > 0, !candidates.isEmpty else { return }
@@ -263,16 +232,16 @@ public struct BatchDelivery: Sendable {
             "\(report.message) [possibly stored: InfluxDB dropped \(identification.unnamed) of these "
             + "\(candidates.count) lines without naming them]"
         for offset in candidates {
-            refuse(range.lowerBound + offset, reason: reason, status: status, kind: .possiblyStored)
+            reject(range.lowerBound + offset, reason: reason, status: status, kind: .possiblyStored)
         }
         rejectedCount += min(identification.unnamed, candidates.count)
     }
 
     /// The settle budget ran out: every unsettled line goes with the server's last reason.
-    private mutating func refuseUnsettled(reason: String, status: Int) {
+    private mutating func rejectUnsettled(reason: String, status: Int) {
         let marked = "\(reason) [unsettled: the batch's settle budget ran out before this line was isolated]"
         for range in pending.sorted(by: { $0.lowerBound < $1.lowerBound }) {
-            for index in range { refuse(index, reason: marked, status: status, kind: .unsettled) }
+            for index in range { reject(index, reason: marked, status: status, kind: .unsettled) }
         }
         pending.removeAll()
     }
