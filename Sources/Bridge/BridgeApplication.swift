@@ -16,7 +16,7 @@ public final class BridgeApplication: Sendable {
     /// The counters the services bump.
     public let counters = BridgeCounters()
     private let configuration: BridgeConfiguration
-    private let ingest: IngestService
+    private let intake: IntakeService
     private let writer: WriterService
     private let summary: SummaryService
     /// Reads InfluxDB's field types for the mapper; nil in a dry run.
@@ -55,7 +55,7 @@ public final class BridgeApplication: Sendable {
             ? nil
             : SchemaService(settings: influxSettings, handoff: fieldSchema, logger: logger) { schemaReader.read($0) }
         self.schema = schema
-        ingest = IngestService(
+        intake = IntakeService(
             configuration: configuration,
             buffer: buffer,
             counters: counters,
@@ -103,7 +103,7 @@ public final class BridgeApplication: Sendable {
             .init(service: writer),
         ]
         if let schema { services.append(.init(service: schema)) }
-        services.append(.init(service: ingest))
+        services.append(.init(service: intake))
         if let load {
             services.append(.init(service: ReloadService(load: load, apply: reload, logger: logger)))
         }
@@ -153,7 +153,7 @@ public final class BridgeApplication: Sendable {
             )
             return
         }
-        ingest.reloadDeviceRegistry()
+        intake.reloadDeviceRegistry()
         _ = influxSettings.replace(with: change.configuration.influxdb)
         logger.notice(
             "Reloaded the configuration.",
@@ -171,6 +171,6 @@ public final class BridgeApplication: Sendable {
 
     /// Returns once the broker has granted the first subscription.
     public func waitUntilSubscribed() async {
-        await ingest.subscribed.wait()
+        await intake.subscribed.wait()
     }
 }

@@ -7,7 +7,7 @@ import ServiceLifecycle
 
 /// Runs `MQTTIntake` on its own thread for the life of the service. Graceful shutdown stops
 /// reading, sends the last PUBACKs and DISCONNECT, and returns once the thread has ended.
-final class IngestService: Service {
+final class IntakeService: Service {
     private let configuration: BridgeConfiguration
     private let buffer: any PointBuffer
     private let counters: BridgeCounters
@@ -63,11 +63,4 @@ final class IngestService: Service {
             }
         }
     }
-}
-
-/// A failure that ends the bridge; its message is one line for the journal.
-public struct BridgeError: Error, CustomStringConvertible, Sendable {
-    /// What failed.
-    public var message: String
-    public var description: String { message }
 }
