@@ -19,25 +19,163 @@ private let samplePath = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("etc/iotflow-bridge.yaml").path
 
+/// Every key but the two secret files set to a valid value other than its default.
+private let everyKeySet = """
+    mqtt:
+      host: "broker.example"
+      port: 1884
+      client_id: "bridge-7"
+      username: "user"
+      password: "pw"
+      keepalive: 45s
+      qos: 2
+      clean_session: true
+      protocol: "5"
+      session_expiry: 168h
+      retained: store
+      topics: ["a/+/telemetry/+", "b/+"]
+      reconnect_min: 2s
+      reconnect_max: 1m
+    mapping:
+      routes: ["a/{device_id}/telemetry/{measurement}", "b/{_} -> b"]
+      topic_tag: true
+      timestamp_keys: ["t"]
+      max_past: 24h
+      max_future: 5m
+      timestamp_policy: reject
+      string_policy: tag
+      field_types: ["n:integer"]
+      device_registry: "REGISTRY"
+      max_payload_bytes: 32768
+      max_fields: 64
+      max_depth: 3
+      max_key_bytes: 64
+      max_string_bytes: 256
+      max_field_types: 1000
+      max_points_per_message: 10
+      max_encoded_bytes: 131072
+    influxdb:
+      api: v1
+      url: "http://influx.example:8086"
+      failover_urls: ["http://influx2.example:8086"]
+      database: "db"
+      retention_policy: "rp"
+      org: "o"
+      bucket: "b"
+      token: "tok"
+      username: "iu"
+      password: "ip"
+      timeout: 20s
+      connect_timeout: 2s
+      gzip: false
+      batch_size: 100
+      max_batch_bytes: 1048576
+      flush_interval: 2s
+      flush_jitter: 500ms
+    retry:
+      initial: 2s
+      max: 2m
+    breaker:
+      failures: 3
+      open_for: 30s
+      max_open_for: 20m
+    delivery:
+      max_settle_time: 10s
+    dead_letters:
+      path: "/tmp/x/dl.jsonl"
+      max_bytes: 1048576
+      max_files: 2
+      refused_path: "/tmp/x/refused.jsonl"
+      refused_max_bytes: 1048576
+      refused_max_files: 3
+    buffer:
+      durable: false
+      path: "/tmp/x/buffer"
+      max_bytes: 16777216
+      max_disk_bytes: 2147483648
+      fsync: interval
+      fsync_interval: 500ms
+      overflow: drop_oldest
+    logging:
+      level: debug
+      summary_interval: 30s
+    shutdown:
+      drain: 5s
+    """
+
 @Suite struct ConfigurationLoadingTests {
     @Test func sampleFileEqualsTheBuiltInDefaults() async throws {
         let configuration = try await BridgeConfiguration.load(filePath: samplePath, environment: [:])
         #expect(configuration == BridgeConfiguration())
     }
 
-    @Test func sampleFileNamesEveryKeyPrintConfigPrints() throws {
-        // print-config lists every key (unset ones as comments); the sample must document each.
+    @Test func sampleFileShowsEveryKeyWithItsDefaultAndNoOtherKey() throws {
         let sample = try String(contentsOfFile: samplePath, encoding: .utf8)
+        var lines: [String: [Substring]] = [:]
         var section = ""
-        for line in BridgeConfiguration().renderedYAML().split(separator: "\n") {
+        for line in sample.split(separator: "\n") where !line.hasPrefix("#") {
             if !line.hasPrefix(" ") {
-                section = String(line)
-                #expect(sample.contains("\n\(section)\n"), "section \(section)")
+                section = String(line.dropLast())
+                #expect(line.hasSuffix(":"), "\(line)")
+            } else {
+                lines[section, default: []].append(line)
+            }
+        }
+        #expect(Set(lines.keys) == Set(BridgeConfiguration.keys.map(\.section)))
+        let defaults = BridgeConfiguration()
+        for key in BridgeConfiguration.keys {
+            let name = key.name.dropFirst(key.section.count + 1)
+            guard let value = key.formatted(defaults) else {
+                #expect(lines[key.section, default: []].contains { $0.hasPrefix("  # \(name): ") }, "\(key.name)")
                 continue
             }
-            let key = line.trimmingCharacters(in: .whitespaces).drop { $0 == "#" || $0 == " " }.prefix { $0 != ":" }
-            #expect(sample.contains("  \(key):") || sample.contains("  # \(key):"), "\(section) \(key)")
+            let shown = lines[key.section, default: []].contains { line in
+                // "  name: value", then nothing or a comment.
+                guard line.hasPrefix("  \(name): \(value)") else { return false }
+                let rest = line.dropFirst("  \(name): \(value)".count)
+                return rest.isEmpty || (rest.first == " " && rest.drop { $0 == " " }.first == "#")
+            }
+            #expect(shown, "\(key.name): \(value)")
         }
+        let listed = Set(BridgeConfiguration.keys.map(\.name))
+        for (section, body) in lines {
+            for line in body where !line.hasPrefix("  #") {
+                let name = line.drop { $0 == " " }.prefix { $0 != ":" }
+                #expect(listed.contains("\(section).\(name)"), "\(section).\(name) is not a key")
+            }
+        }
+    }
+
+    @Test func everyKeyIsReadFromTheFileAndFromItsEnvironmentVariable() async throws {
+        let registry = try temporaryFile("dev-1:\n  location: basement\n", name: "devices.yaml")
+        let fromFile = try await BridgeConfiguration.load(
+            filePath: try temporaryFile(everyKeySet.replacingOccurrences(of: "REGISTRY", with: registry)),
+            environment: [:]
+        )
+        let fileKeys = ["mqtt.password_file", "influxdb.token_file"]
+        #expect(
+            ConfigurationReload.changedKeys(from: BridgeConfiguration(), to: fromFile)
+                == BridgeConfiguration.keys.map(\.name).filter { !fileKeys.contains($0) }
+        )
+        var environment: [String: String] = [:]
+        for key in BridgeConfiguration.keys {
+            guard let yaml = key.formatted(fromFile) else { continue }
+            environment[key.environmentVariable] =
+                yaml.hasPrefix("[")
+                ? yaml.dropFirst().dropLast().split(separator: ", ").map { $0.dropFirst().dropLast() }
+                    .joined(separator: ",")
+                : yaml.hasPrefix("\"") ? String(yaml.dropFirst().dropLast()) : yaml
+        }
+        #expect(environment["DEAD_LETTERS_REFUSED_MAX_FILES"] == "3")
+        var expected = fromFile
+        for key in BridgeConfiguration.keys where key.isSecret {
+            #expect(environment[key.environmentVariable] == "<redacted>", "\(key.name)")
+        }
+        expected.mqtt.password = Secret("<redacted>")
+        expected.influxdb.token = Secret("<redacted>")
+        expected.influxdb.password = Secret("<redacted>")
+        let fromEnvironment = try await BridgeConfiguration.load(filePath: nil, environment: environment)
+        #expect(fromEnvironment == expected)
     }
 
     @Test func environmentOverridesTheFileWithTheNamesDeploymentsUse() async throws {

@@ -59,3 +59,22 @@ public struct BufferConfiguration: Equatable, Sendable {
         self.overflow = overflow
     }
 }
+
+extension BufferConfiguration {
+    /// The section's keys, in file order. `path`, `max_disk_bytes` and `fsync_interval` matter only
+    /// with `durable`, so their rules are `BridgeConfiguration.durableBufferIssues`.
+    static let keys: [SectionKey<Self>] = [
+        .key("durable", \.durable, .bool),
+        .key("path", \.path, .string),
+        .key(
+            "max_bytes",
+            \.maxBytes,
+            .int,
+            .within(1024 * 1024...64 * 1024 * 1024 * 1024, "must be between 1048576 (1 MiB) and 68719476736 (64 GiB)")
+        ),
+        .key("max_disk_bytes", \.maxDiskBytes, .int),
+        .key("fsync", \.fsync, .choice),
+        .key("fsync_interval", \.fsyncInterval, .duration),
+        .key("overflow", \.overflow, .choice),
+    ]
+}

@@ -89,3 +89,46 @@ public struct DeadLetterConfiguration: Equatable, Sendable {
         return String(path.dropLast(6)) + ".refused.jsonl"
     }
 }
+
+extension RetryConfiguration {
+    /// The section's keys, in file order.
+    static let keys: [SectionKey<Self>] = [
+        .key("initial", \.initial, .duration, .within(.milliseconds(100)...Duration.seconds(3600))),
+        .key("max", \.maximum, .duration, .within(.milliseconds(100)...Duration.seconds(3600))),
+    ]
+}
+
+extension BreakerConfiguration {
+    /// The section's keys, in file order.
+    static let keys: [SectionKey<Self>] = [
+        .key("failures", \.failures, .int, .within(1...1000)),
+        .key("open_for", \.openFor, .duration, .within(.seconds(1)...Duration.seconds(3600))),
+        .key("max_open_for", \.maximumOpenFor, .duration, .within(.seconds(1)...Duration.seconds(86_400))),
+    ]
+}
+
+extension DeliveryConfiguration {
+    /// The section's keys, in file order.
+    static let keys: [SectionKey<Self>] = [
+        .key("max_settle_time", \.maxSettleTime, .duration, .within(.seconds(1)...Duration.seconds(3600)))
+    ]
+}
+
+extension DeadLetterConfiguration {
+    /// The section's keys, in file order.
+    static let keys: [SectionKey<Self>] = [
+        .key("path", \.path, .string, .notEmpty),
+        .key("max_bytes", \.maxBytes, .int, .within(64 * 1024...64 * 1024 * 1024 * 1024, fileSizeMessage)),
+        .key("max_files", \.maxFiles, .int, .within(0...100)),
+        .key("refused_path", \.refusedPath, .string),
+        .key(
+            "refused_max_bytes",
+            \.refusedMaxBytes,
+            .int,
+            .within(64 * 1024...64 * 1024 * 1024 * 1024, fileSizeMessage)
+        ),
+        .key("refused_max_files", \.refusedMaxFiles, .int, .within(0...100)),
+    ]
+
+    private static let fileSizeMessage = "must be between 65536 (64 KiB) and 68719476736 (64 GiB)"
+}

@@ -94,3 +94,42 @@ public struct InfluxConfiguration: Equatable, Sendable {
         self.flushJitter = flushJitter
     }
 }
+
+extension InfluxConfiguration {
+    /// The section's keys, in file order.
+    static let keys: [SectionKey<Self>] = [
+        .key("api", \.api, .choice),
+        .key("url", \.url, .string, .require(baseURLMessage, isBaseURL)),
+        .key(
+            "failover_urls",
+            \.failoverURLs,
+            .list,
+            .each({ "'\($0)' is not an http:// or https:// base URL" }, isBaseURL)
+        ),
+        .key("database", \.database, .string),
+        .key("retention_policy", \.retentionPolicy, .optionalString),
+        .key("org", \.org, .string),
+        .key("bucket", \.bucket, .string),
+        .key("token", \.token, .secret),
+        .key("token_file", \.tokenFile, .optionalString),
+        .key("username", \.username, .optionalString),
+        .key("password", \.password, .secret),
+        .key("timeout", \.timeout, .duration, .within(.seconds(1)...Duration.seconds(600))),
+        .key("connect_timeout", \.connectTimeout, .duration, .within(.milliseconds(100)...Duration.seconds(600))),
+        .key("gzip", \.gzip, .bool),
+        .key("batch_size", \.batchSize, .int, .within(1...1_000_000)),
+        .key("max_batch_bytes", \.maxBatchBytes, .int, .within(1024...64 * 1024 * 1024)),
+        .key("flush_interval", \.flushInterval, .duration, .within(.milliseconds(100)...Duration.seconds(3600))),
+        .key("flush_jitter", \.flushJitter, .duration, .within(.zero...Duration.seconds(3600))),
+    ]
+
+    private static let baseURLMessage = "must be an http:// or https:// base URL without credentials, query or fragment"
+
+    /// Whether `url` is an `http://` or `https://` base URL. No `user:password@`: credentials belong
+    /// in influxdb.username/password or the token, where they are sent as headers and never logged.
+    private static func isBaseURL(_ url: String) -> Bool {
+        let lower = url.lowercased()
+        return (lower.hasPrefix("http://") || lower.hasPrefix("https://")) && url.count > 8
+            && !url.contains(where: { $0 == "?" || $0 == "#" || $0 == "@" || $0.isWhitespace })
+    }
+}

@@ -19,3 +19,11 @@ public struct LoggingConfiguration: Equatable, Sendable {
         self.summaryInterval = summaryInterval
     }
 }
+
+extension LoggingConfiguration {
+    /// The section's keys, in file order.
+    static let keys: [SectionKey<Self>] = [
+        .key("level", \.level, .choice),
+        .key("summary_interval", \.summaryInterval, .duration, .within(.seconds(1)...Duration.seconds(3600))),
+    ]
+}

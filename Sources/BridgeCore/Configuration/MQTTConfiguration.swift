@@ -98,3 +98,36 @@ extension MQTTConfiguration {
         return UInt32(clamping: sessionExpiry.components.seconds)
     }
 }
+
+extension MQTTConfiguration {
+    /// The section's keys, in file order.
+    static let keys: [SectionKey<Self>] = [
+        .key("host", \.host, .string, .require("must not be empty") { !$0.isEmpty }),
+        .key("port", \.port, .int, .within(1...65535)),
+        .key("client_id", \.clientID, .string, .require("must be at most 65535 bytes") { $0.utf8.count <= 65535 }),
+        .key("username", \.username, .optionalString),
+        .key("password", \.password, .secret),
+        .key("password_file", \.passwordFile, .optionalString),
+        .key("keepalive", \.keepalive, .duration, .within(.seconds(5)...Duration.seconds(65535))),
+        .key("qos", \.qos, .int, .within(0...2, "must be 0, 1 or 2")),
+        .key("clean_session", \.cleanSession, .bool),
+        .key("protocol", \.protocolVersion, .quotedChoice),
+        .key(
+            "session_expiry",
+            \.sessionExpiry,
+            .durationOrNever,
+            .within(.zero...Duration.seconds(Int64(UInt32.max - 1))),
+            shownWhen: { $0.protocolVersion == .v5 }
+        ),
+        .key("retained", \.retained, .choice),
+        .key(
+            "topics",
+            \.topics,
+            .list,
+            .require("must name at least one topic filter") { !$0.isEmpty },
+            .each({ "'\($0)' is not a valid MQTT topic filter" }, TopicFilter.isValid)
+        ),
+        .key("reconnect_min", \.reconnectMin, .duration, .within(.milliseconds(100)...Duration.seconds(3600))),
+        .key("reconnect_max", \.reconnectMax, .duration, .within(.milliseconds(100)...Duration.seconds(3600))),
+    ]
+}

@@ -149,3 +149,67 @@ public struct FieldTypeError: Error, Equatable, Sendable, CustomStringConvertibl
     public var entry: String
     public var description: String { "'\(entry)' is not name:float|integer|unsigned|string|boolean" }
 }
+
+extension MappingConfiguration {
+    /// The section's keys, in file order.
+    static let keys: [SectionKey<Self>] = [
+        .key(
+            "routes",
+            \.routes,
+            .list,
+            .require("must name at least one route") { !$0.isEmpty },
+            .parsesAsRoutes
+        ),
+        .key("topic_tag", \.topicTag, .bool),
+        .key(
+            "timestamp_keys",
+            \.timestampKeys,
+            .list,
+            .require("must not contain an empty key") { !$0.contains(where: \.isEmpty) }
+        ),
+        .key("max_past", \.maxPast, .duration, .within(.seconds(1)...Duration.seconds(100 * 365 * 86_400))),
+        .key("max_future", \.maxFuture, .duration, .within(.seconds(1)...Duration.seconds(100 * 365 * 86_400))),
+        .key("timestamp_policy", \.timestampPolicy, .choice),
+        .key("string_policy", \.stringPolicy, .choice),
+        .key("field_types", \.fieldTypes, .list, .parsesAsFieldTypes),
+        .key(
+            "device_registry",
+            \.deviceRegistry,
+            .optionalString,
+            .require("must not be empty when set") { $0?.isEmpty != true }
+        ),
+        .key("max_payload_bytes", \.maxPayloadBytes, .int, .within(1...16 * 1024 * 1024)),
+        .key("max_fields", \.maxFields, .int, .within(1...10_000)),
+        .key("max_depth", \.maxDepth, .int, .within(1...32)),
+        .key("max_key_bytes", \.maxKeyBytes, .int, .within(1...65_535)),
+        .key(
+            "max_string_bytes",
+            \.maxStringBytes,
+            .int,
+            .within(1...65_536, "must be between 1 and 65536 (the string limit of InfluxDB 1.x and 2.x)")
+        ),
+        .key("max_field_types", \.maxFieldTypes, .int, .within(1...10_000_000)),
+        .key("max_points_per_message", \.maxPointsPerMessage, .int, .within(1...100_000)),
+        .key("max_encoded_bytes", \.maxEncodedBytes, .int, .within(1024...64 * 1024 * 1024)),
+    ]
+}
+
+extension KeyRule where Value == [String] {
+    /// Every entry is a route (`Route.parse`); the first that is not is the problem.
+    fileprivate static var parsesAsRoutes: Self {
+        Self { routes in
+            guard case .failure(let problem) = MappingConfiguration(routes: routes).parsedRoutes() else { return [] }
+            return [problem.description]
+        }
+    }
+
+    /// Every entry is `name:<type>`; the first that is not is the problem.
+    fileprivate static var parsesAsFieldTypes: Self {
+        Self { entries in
+            guard case .failure(let problem) = MappingConfiguration(fieldTypes: entries).parsedFieldTypes() else {
+                return []
+            }
+            return [problem.description]
+        }
+    }
+}

@@ -12,3 +12,10 @@ public struct ShutdownConfiguration: Equatable, Sendable {
         self.drain = drain
     }
 }
+
+extension ShutdownConfiguration {
+    /// The section's keys, in file order.
+    static let keys: [SectionKey<Self>] = [
+        .key("drain", \.drain, .duration, .within(.zero...Duration.seconds(600)))
+    ]
+}
