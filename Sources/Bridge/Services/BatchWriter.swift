@@ -42,7 +42,7 @@ final class BatchWriter {
     private let configuration: BridgeConfiguration
     /// The `influxdb` settings in use: the configuration's at start, then each reload's.
     private var influx: InfluxConfiguration
-    private let buffer: any PointBuffer
+    private let buffer: any PointBufferOutlet
     private let counters: BridgeCounters
     private let logger: Logger
     private var transport: any InfluxTransport
@@ -78,7 +78,7 @@ final class BatchWriter {
 
     init(
         configuration: BridgeConfiguration,
-        buffer: any PointBuffer,
+        buffer: any PointBufferOutlet,
         counters: BridgeCounters,
         transport: any InfluxTransport,
         deadLetters: DeadLetterFile,

@@ -25,7 +25,7 @@ import Mosquitto
 /// which the bridge does not use. The delay doubles from `reconnect_min` to `reconnect_max`.
 final class MQTTIntake {
     private let configuration: BridgeConfiguration
-    private let buffer: any PointBuffer
+    private let buffer: any PointBufferIntake
     private let counters: BridgeCounters
     private let logger: Logger
     private let subscribed: ReadinessEvent
@@ -70,7 +70,7 @@ final class MQTTIntake {
 
     init(
         configuration: BridgeConfiguration,
-        buffer: any PointBuffer,
+        buffer: any PointBufferIntake,
         counters: BridgeCounters,
         subscribed: ReadinessEvent,
         refusedMessages: DeadLetterFile,
