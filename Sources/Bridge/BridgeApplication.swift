@@ -11,8 +11,9 @@ public import UnixSignals
 /// `serviceGroup()` lists them so that graceful shutdown (SIGTERM, SIGINT) stops intake first,
 /// then lets the writer drain, then logs the final summary. Safe from any thread.
 public final class BridgeApplication: Sendable {
-    /// Where the points wait.
-    public let buffer: any PointBuffer
+    /// Where the points wait: what any thread may ask of the buffer (its halves belong to the
+    /// intake and writer threads).
+    public let buffer: any PointBufferHandle
     /// The counters the services bump.
     public let counters = BridgeCounters()
     private let configuration: BridgeConfiguration
@@ -34,18 +35,18 @@ public final class BridgeApplication: Sendable {
         self.configuration = configuration
         self.dryRun = dryRun
         self.logger = logger
-        let buffer: any PointBuffer
+        let buffer: PointBuffer
         if configuration.buffer.durable && !dryRun {
             do {
-                buffer = try DurablePointBuffer(configuration: configuration.buffer, logger: logger)
+                buffer = try .durable(configuration: configuration.buffer, logger: logger)
             } catch {
                 logger.critical("Cannot use the durable buffer.", metadata: ["error": "\(error)"])
                 throw error
             }
         } else {
-            buffer = MemoryPointBuffer(capacityBytes: configuration.buffer.maxBytes)
+            buffer = .memory(capacityBytes: configuration.buffer.maxBytes)
         }
-        self.buffer = buffer
+        self.buffer = buffer.handle
         let deadLetters = DeadLetterFile(configuration: configuration.deadLetters, logger: logger)
         influxSettings = InfluxSettings(configuration.influxdb)
         let fieldSchema = FieldSchemaHandoff(reading: !dryRun)
@@ -57,7 +58,8 @@ public final class BridgeApplication: Sendable {
         self.schema = schema
         intake = IntakeService(
             configuration: configuration,
-            buffer: buffer,
+            buffer: buffer.intake,
+            interrupt: buffer.handle,
             counters: counters,
             refusedMessages: .refusedMessages(configuration.deadLetters, logger: logger),
             schema: fieldSchema,
@@ -65,7 +67,8 @@ public final class BridgeApplication: Sendable {
         )
         writer = WriterService(
             configuration: configuration,
-            buffer: buffer,
+            buffer: buffer.outlet,
+            interrupt: buffer.handle,
             counters: counters,
             settings: influxSettings,
             makeTransport: dryRun
@@ -83,7 +86,7 @@ public final class BridgeApplication: Sendable {
         }
         summary = SummaryService(
             interval: configuration.logging.summaryInterval,
-            buffer: buffer,
+            buffer: buffer.handle,
             counters: counters,
             logger: logger
         )

@@ -57,7 +57,9 @@ private func poll(_ condition: () -> Bool) -> Bool {
 
 /// A writer thread over a fresh buffer, stopped (and drained) by `stop()`.
 private struct Harness {
-    let buffer = MemoryPointBuffer(capacityBytes: 1 << 20)
+    let buffer: any PointBufferHandle
+    /// The buffer's intake half; the test's thread appends through it.
+    let intake: any PointBufferIntake
     let counters = BridgeCounters()
     let stopSignal = WakeSignal()
     let logs = InMemoryLogHandler()
@@ -96,9 +98,12 @@ private struct Harness {
         let logger = Logger(label: "test") { _ in logs }
         let settings = InfluxSettings(configuration.influxdb)
         self.settings = settings
+        let buffer = PointBuffer.memory(capacityBytes: 1 << 20)
+        self.buffer = buffer.handle
+        intake = buffer.intake.take()!
         let writer = BatchWriter(
             configuration: configuration,
-            buffer: buffer,
+            buffer: buffer.outlet.take()!,
             counters: counters,
             transport: transport,
             deadLetters: DeadLetterFile(configuration: configuration.deadLetters, logger: logger),
@@ -116,9 +121,10 @@ private struct Harness {
         let bytes = Array(lines.joined().utf8)
         let lengths = lines.map { UInt32($0.utf8.count) }
         let appended = bytes.withUnsafeBufferPointer { b in
-            lengths.withUnsafeBufferPointer { buffer.append(lines: b, lineLengths: $0, waitingUpTo: .zero) }
+            lengths.withUnsafeBufferPointer { intake.append(lines: b, lineLengths: $0, waitingUpTo: .zero) }
         }
         precondition(appended)
+        try! intake.commit()
     }
 
     /// Reloads the `influxdb` settings with `change` made, as SIGHUP does.

@@ -37,7 +37,7 @@ private func damage(_ url: URL, record range: Range<Int>) throws {
         let directory = StateDirectory()
         do {
             let buffer = try directory.open()
-            for index in 0..<50 { try appendMessage(buffer, [line(index)]) }
+            for index in 0..<50 { try appendMessage(buffer.intake, [line(index)]) }
         }
         let name = try #require(directory.segments.last)
         let url = directory.url(name)
@@ -57,7 +57,7 @@ private func damage(_ url: URL, record range: Range<Int>) throws {
         }
         do {
             let reopened = try directory.open()
-            #expect(drain(reopened) == (0..<50).filter { $0 != 20 }.map(line))
+            #expect(drain(reopened.outlet) == (0..<50).filter { $0 != 20 }.map(line))
         }
         // Sent: the segment is deleted, the copy of the file as found stays.
         #expect(!directory.files.contains(name))
@@ -72,7 +72,7 @@ private func damage(_ url: URL, record range: Range<Int>) throws {
         let directory = StateDirectory()
         do {
             let buffer = try directory.open(memory: 64 << 10, disk: 1 << 20)
-            for index in 0..<3000 { try appendMessage(buffer, [line(index)]) }
+            for index in 0..<3000 { try appendMessage(buffer.intake, [line(index)]) }
         }
         let first = directory.segments[0]
         let records = try recordRanges(directory.url(first))
@@ -82,7 +82,7 @@ private func damage(_ url: URL, record range: Range<Int>) throws {
         #expect(reopened.recovery.damagedSegments.map(\.file) == [first])
         #expect(reopened.recovery.unreadableBytes == records[damaged].count)
         #expect(reopened.recovery.points == 2999)
-        #expect(drain(reopened, batch: 333) == (0..<3000).filter { $0 != damaged }.map(line))
+        #expect(drain(reopened.outlet, batch: 333) == (0..<3000).filter { $0 != damaged }.map(line))
         #expect(directory.files.contains(first + ".corrupt") && !directory.files.contains(first))
     }
 
@@ -94,19 +94,19 @@ private func damage(_ url: URL, record range: Range<Int>) throws {
         var damagedLine = ""
         do {
             let buffer = try directory.open(memory: 64 << 10, disk: 1 << 20)
-            for index in 0..<3000 { try appendMessage(buffer, [line(index)]) }
+            for index in 0..<3000 { try appendMessage(buffer.intake, [line(index)]) }
             // The ring holds the first 64 KiB of lines; the last segment is read from the file later.
             let later = directory.url(directory.segments[2])
             let records = try recordRanges(later)
             let bytes = [UInt8](try Data(contentsOf: later))
             damagedLine = String(decoding: bytes[(records[10].lowerBound + 16)..<records[10].upperBound], as: UTF8.self)
             try damage(later, record: records[10])
-            sent = drain(buffer, batch: 333)
+            sent = drain(buffer.outlet, batch: 333)
             #expect(sent.count < 3000 && sent.last.map { line(sequenceNumber($0) + 1) } == damagedLine)
         }
         let reopened = try directory.open(memory: 64 << 10, disk: 1 << 20)
         #expect(reopened.recovery.checkpointProblem == nil)
-        let rest = drain(reopened, batch: 333)
+        let rest = drain(reopened.outlet, batch: 333)
         #expect(sent + rest == (0..<3000).map(line).filter { $0 != damagedLine })
     }
 
@@ -117,8 +117,8 @@ private func damage(_ url: URL, record range: Range<Int>) throws {
         let directory = StateDirectory()
         do {
             let buffer = try directory.open(memory: 64 << 10, disk: 1 << 20)
-            for index in 0..<3000 { try appendMessage(buffer, [line(index)]) }
-            #expect(drain(buffer, batch: 100, limit: 100).count == 100)
+            for index in 0..<3000 { try appendMessage(buffer.intake, [line(index)]) }
+            #expect(drain(buffer.outlet, batch: 100, limit: 100).count == 100)
         }
         let segments = directory.segments
         let checkpointURL = directory.url("checkpoint")
@@ -138,7 +138,7 @@ private func damage(_ url: URL, record range: Range<Int>) throws {
         #expect(directory.segments.starts(with: segments), "a segment was deleted")
         // Everything is sent again from the oldest segment: the first 100 twice, none lost.
         #expect(reopened.recovery.points == 3000)
-        #expect(drain(reopened, batch: 500) == (0..<3000).map(line))
+        #expect(drain(reopened.outlet, batch: 500) == (0..<3000).map(line))
     }
 
     /// Symbolic links (even to a valid segment), directories, ids out of range and headers that
@@ -147,7 +147,7 @@ private func damage(_ url: URL, record range: Range<Int>) throws {
         let elsewhere = StateDirectory()
         do {
             let buffer = try elsewhere.open()
-            try appendMessage(buffer, [line(1)])
+            try appendMessage(buffer.intake, [line(1)])
         }
         let outside = elsewhere.url(try #require(elsewhere.segments.first))
         let outsideBytes = try Data(contentsOf: outside)
@@ -155,8 +155,8 @@ private func damage(_ url: URL, record range: Range<Int>) throws {
         let directory = StateDirectory()
         do {
             let buffer = try directory.open()
-            try appendMessage(buffer, [line(2)])
-            _ = drain(buffer)
+            try appendMessage(buffer.intake, [line(2)])
+            _ = drain(buffer.outlet)
         }
         let fileManager = FileManager.default
         let linked = SegmentFormat.fileName(id: 5)
@@ -175,8 +175,8 @@ private func damage(_ url: URL, record range: Range<Int>) throws {
         #expect(reopened.recovery.points == 0)
         #expect(reopened.recovery.leftAlone.map(\.name).sorted() == strangers)
         #expect(directory.files.contains(SegmentFormat.fileName(id: 7)))
-        try appendMessage(reopened, [line(3)])
-        #expect(drain(reopened) == [line(3)])
+        try appendMessage(reopened.intake, [line(3)])
+        #expect(drain(reopened.outlet) == [line(3)])
         #expect(Set(strangers).isSubset(of: directory.files), "an entry was removed")
         #expect(try Data(contentsOf: outside) == outsideBytes)
         withExtendedLifetime(reopened) {}
@@ -188,7 +188,7 @@ private func damage(_ url: URL, record range: Range<Int>) throws {
         let directory = StateDirectory()
         do {
             let buffer = try directory.open()
-            for index in 0..<10 { try appendMessage(buffer, [line(index)]) }
+            for index in 0..<10 { try appendMessage(buffer.intake, [line(index)]) }
         }
         let name = try #require(directory.segments.last)
         try damage(directory.url(name), record: try recordRanges(directory.url(name))[3])
@@ -200,7 +200,7 @@ private func damage(_ url: URL, record range: Range<Int>) throws {
             let reopened = try directory.open()
             #expect(reopened.recovery.copyFailures.count == 1)
             #expect(reopened.recovery.damagedSegments.first?.copied == false)
-            #expect(drain(reopened) == (0..<10).filter { $0 != 3 }.map(line))
+            #expect(drain(reopened.outlet) == (0..<10).filter { $0 != 3 }.map(line))
             #expect(directory.files.contains(name))
         }
         let again = try directory.open()

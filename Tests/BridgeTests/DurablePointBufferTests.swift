@@ -12,15 +12,27 @@ struct StateDirectory {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("iotflow-durable-\(UUID().uuidString)")
         .path
 
+    /// The buffer's halves, taken by the test's thread.
     func open(
         memory: Int = 1 << 20,
         disk: Int = 64 << 20,
         fsync: BufferConfiguration.FsyncPolicy = .off,
         overflow: BufferConfiguration.OverflowPolicy = .pause
     )
-        throws -> DurablePointBuffer
+        throws -> Halves
     {
-        try DurablePointBuffer(
+        Halves(try buffer(memory: memory, disk: disk, fsync: fsync, overflow: overflow))
+    }
+
+    func buffer(
+        memory: Int = 1 << 20,
+        disk: Int = 64 << 20,
+        fsync: BufferConfiguration.FsyncPolicy = .off,
+        overflow: BufferConfiguration.OverflowPolicy = .pause
+    )
+        throws -> PointBuffer
+    {
+        try PointBuffer.durable(
             configuration: BufferConfiguration(
                 path: path,
                 maxBytes: memory,
@@ -43,54 +55,54 @@ struct StateDirectory {
         do {
             let buffer = try directory.open(fsync: .burst)
             for message in 0..<100 {
-                try appendMessage(buffer, [line(3 * message), line(3 * message + 1), line(3 * message + 2)])
+                try appendMessage(buffer.intake, [line(3 * message), line(3 * message + 1), line(3 * message + 2)])
             }
-            #expect(buffer.occupancy.points == 300)
+            #expect(buffer.handle.occupancy.points == 300)
             // 250 points: the checkpoint falls inside a record (83 records and one point).
-            #expect(drain(buffer, batch: 50, limit: 250).count == 250)
+            #expect(drain(buffer.outlet, batch: 50, limit: 250).count == 250)
         }
         let reopened = try directory.open()
         #expect(reopened.recovery.points == 50 && reopened.recovery.tornBytes == 0)
-        #expect(drain(reopened) == (250..<300).map(line))
-        #expect(reopened.occupancy == (0, 0))
+        #expect(drain(reopened.outlet) == (250..<300).map(line))
+        #expect(reopened.handle.occupancy == (0, 0))
     }
 
     @Test func uncommittedAppendsAreNotVisibleAndNotRecovered() throws {
         let directory = StateDirectory()
         do {
             let buffer = try directory.open()
-            try appendMessage(buffer, [line(1)])
-            try appendMessage(buffer, [line(2)], commit: false)
-            #expect(buffer.occupancy.points == 1)
-            #expect(peek(buffer, points: 10).lines == [line(1)])
+            try appendMessage(buffer.intake, [line(1)])
+            try appendMessage(buffer.intake, [line(2)], commit: false)
+            #expect(buffer.handle.occupancy.points == 1)
+            #expect(peek(buffer.outlet, points: 10).lines == [line(1)])
         }
-        #expect(drain(try directory.open()) == [line(1)])
+        #expect(drain(try directory.open().outlet) == [line(1)])
     }
 
     @Test func aSpilledBufferReadsBackInOrderAcrossSegmentsAndDeletesThem() throws {
         let directory = StateDirectory()
         // 64 KiB in memory, segments of 256 KiB: 20,000 points (~1.1 MB) spill to disk.
         let buffer = try directory.open(memory: 64 << 10, disk: 4 << 20)
-        for index in 0..<20_000 { try appendMessage(buffer, [line(index)]) }
+        for index in 0..<20_000 { try appendMessage(buffer.intake, [line(index)]) }
         #expect(directory.segments.count >= 4)
-        #expect(buffer.occupancy.points == 20_000)
-        #expect(drain(buffer, batch: 700) == (0..<20_000).map(line))
+        #expect(buffer.handle.occupancy.points == 20_000)
+        #expect(drain(buffer.outlet, batch: 700) == (0..<20_000).map(line))
         #expect(directory.segments.count == 1, "only the segment being appended to remains: \(directory.segments)")
         // Appends after the spill go to memory again.
-        try appendMessage(buffer, [line(20_000)])
-        #expect(drain(buffer) == [line(20_000)])
+        try appendMessage(buffer.intake, [line(20_000)])
+        #expect(drain(buffer.outlet) == [line(20_000)])
     }
 
     @Test func aSpilledBacklogSurvivesARestart() throws {
         let directory = StateDirectory()
         do {
             let buffer = try directory.open(memory: 64 << 10, disk: 4 << 20)
-            for index in 0..<5_000 { try appendMessage(buffer, [line(index)]) }
-            #expect(drain(buffer, batch: 1000, limit: 2000).count == 2000)
+            for index in 0..<5_000 { try appendMessage(buffer.intake, [line(index)]) }
+            #expect(drain(buffer.outlet, batch: 1000, limit: 2000).count == 2000)
         }
         let reopened = try directory.open(memory: 64 << 10, disk: 4 << 20)
         #expect(reopened.recovery.points == 3000)
-        #expect(drain(reopened, batch: 333) == (2000..<5000).map(line))
+        #expect(drain(reopened.outlet, batch: 333) == (2000..<5000).map(line))
     }
 
     /// A full 1 MiB budget (64 KiB segments, a 512 KiB window) while the writer sends its first
@@ -103,25 +115,25 @@ struct StateDirectory {
         var held = 0
         do {
             let buffer = try directory.open(memory: 64 << 20, disk: 1 << 20, overflow: .dropOldest)
-            while buffer.hasRoom(forBytes: 4096) {
-                try appendMessage(buffer, (0..<40).map { line(appended * 40 + $0) })
+            while buffer.intake.hasRoom(forBytes: 4096) {
+                try appendMessage(buffer.intake, (0..<40).map { line(appended * 40 + $0) })
                 appended += 1
             }
-            let sending = peek(buffer, points: 1000).lines
+            let sending = peek(buffer.outlet, points: 1000).lines
             #expect(sending == (0..<1000).map(line))
             let segmentsBefore = directory.segments.count
-            dropped = buffer.dropOldest(freeing: 4096)
-            #expect(dropped.points > 0 && dropped.points % 40 == 0 && buffer.hasRoom(forBytes: 4096))
+            dropped = buffer.intake.dropOldest(freeing: 4096)
+            #expect(dropped.points > 0 && dropped.points % 40 == 0 && buffer.intake.hasRoom(forBytes: 4096))
             #expect(directory.segments.count < segmentsBefore)
-            #expect(buffer.occupancy.points == appended * 40 - dropped.points)
+            #expect(buffer.handle.occupancy.points == appended * 40 - dropped.points)
             // Appends go on after the drop.
-            try appendMessage(buffer, [line(appended * 40)])
-            buffer.removeBatch(points: sending.count, bytes: sending.joined().utf8.count)
-            held = buffer.occupancy.points
+            try appendMessage(buffer.intake, [line(appended * 40)])
+            buffer.outlet.removeBatch(points: sending.count, bytes: sending.joined().utf8.count)
+            held = buffer.handle.occupancy.points
         }
         let reopened = try directory.open(memory: 64 << 20, disk: 1 << 20, overflow: .dropOldest)
         #expect(reopened.recovery.points == held)
-        let left = drain(reopened)
+        let left = drain(reopened.outlet)
         #expect(left.count == held && held == appended * 40 + 1 - 1000 - dropped.points)
         #expect(left.first == line(1000) && left.last == line(appended * 40))
         // The dropped points are one run: the oldest the writer had not read.
@@ -135,23 +147,23 @@ struct StateDirectory {
         let directory = StateDirectory()
         let buffer = try directory.open(memory: 1 << 20, disk: 1 << 20)
         var appended = 0
-        while buffer.hasRoom(forBytes: 4096) {
-            try appendMessage(buffer, (0..<40).map { line(appended * 40 + $0) })
+        while buffer.intake.hasRoom(forBytes: 4096) {
+            try appendMessage(buffer.intake, (0..<40).map { line(appended * 40 + $0) })
             appended += 1
         }
         let used = directory.segments.reduce(0) { total, name in
             total + ((try? FileManager.default.attributesOfItem(atPath: directory.url(name).path)[.size] as? Int) ?? 0)
         }
         #expect(used <= 1 << 20 && used > (1 << 20) - 16384)
-        _ = drain(buffer)
-        #expect(buffer.hasRoom(forBytes: 4096))
+        _ = drain(buffer.outlet)
+        #expect(buffer.intake.hasRoom(forBytes: 4096))
     }
 
     @Test func aTornLastRecordIsCutOffAndTheRestKept() throws {
         let directory = StateDirectory()
         do {
             let buffer = try directory.open()
-            for index in 0..<10 { try appendMessage(buffer, [line(index)]) }
+            for index in 0..<10 { try appendMessage(buffer.intake, [line(index)]) }
         }
         let segment = directory.url(directory.segments.last!)
         let handle = try FileHandle(forWritingTo: segment)
@@ -161,7 +173,7 @@ struct StateDirectory {
         do {
             let reopened = try directory.open()
             #expect(reopened.recovery.tornBytes == line(9).utf8.count + 16 - 7)
-            #expect(peek(reopened, points: 100).lines == (0..<9).map(line))
+            #expect(peek(reopened.outlet, points: 100).lines == (0..<9).map(line))
         }
         // The cut is made once: a second restart finds nothing torn, and the same points.
         let again = try directory.open()
@@ -177,7 +189,7 @@ struct StateDirectory {
 
     @Test func anUnusableStateDirectoryIsAClearError() {
         let error = #expect(throws: BufferError.self) {
-            try DurablePointBuffer(
+            try PointBuffer.durable(
                 configuration: BufferConfiguration(path: "/proc/iotflow-bridge-test/buffer"),
                 logger: Logger(label: "test")
             )

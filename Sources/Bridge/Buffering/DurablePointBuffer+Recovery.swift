@@ -45,45 +45,55 @@ extension DurablePointBuffer {
             if copied { unlink(directory + "/" + segment.fileName) }
         }
         for planned in plan.segments {
-            let path = directory + "/" + planned.fileName
-            var keep = false
-            if planned.needsCopy { keep = !keepCopy(of: planned, in: directory, recovery: &state.recovery) }
-            if let cut = planned.cutTo {
-                let descriptor = try FileIO.open(path, flags: O_WRONLY | O_NOFOLLOW)
-                defer { close(descriptor) }
-                try FileIO.truncate(descriptor, to: cut, path: path)
-            }
-            if planned.damagedBytes > 0 {
-                state.recovery.damagedSegments.append(
-                    DamagedSegment(
-                        file: planned.fileName,
-                        unreadable: planned.unreadable,
-                        unreadableBytes: planned.damagedBytes,
-                        records: planned.records,
-                        copied: !keep
-                    )
-                )
-            }
-            // In a damaged file the torn tail is not cut (the copy is the file as found) but skipped.
-            if planned.cutTo != nil { state.recovery.tornBytes += planned.tornBytes }
-            state.recovery.segments += 1
-            state.recovery.points += planned.points
-            state.recovery.bytes += planned.lineBytes
-            state.segments.append(
-                Segment(
-                    id: planned.id,
-                    length: planned.length,
-                    points: planned.points,
-                    lineBytes: planned.lineBytes,
-                    unreadable: planned.unreadable,
-                    keep: keep
-                )
-            )
+            try recoverSegment(planned, in: directory, state: &state)
         }
         state.start = plan.start.map {
             Cursor(segment: $0.segment, offset: Int($0.offset), skipPoints: Int($0.acceptedPoints))
         }
         return state
+    }
+
+    /// Carries out what the plan says for a segment that stays: a `.corrupt` copy of a damaged
+    /// one, the cut of a torn tail; and counts it into `state`.
+    private static func recoverSegment(
+        _ planned: RecoveryPlan.Segment,
+        in directory: String,
+        state: inout RecoveredState
+    ) throws(BufferError) {
+        let path = directory + "/" + planned.fileName
+        var keep = false
+        if planned.needsCopy { keep = !keepCopy(of: planned, in: directory, recovery: &state.recovery) }
+        if let cut = planned.cutTo {
+            let descriptor = try FileIO.open(path, flags: O_WRONLY | O_NOFOLLOW)
+            defer { close(descriptor) }
+            try FileIO.truncate(descriptor, to: cut, path: path)
+        }
+        if planned.damagedBytes > 0 {
+            state.recovery.damagedSegments.append(
+                DamagedSegment(
+                    file: planned.fileName,
+                    unreadable: planned.unreadable,
+                    unreadableBytes: planned.damagedBytes,
+                    records: planned.records,
+                    copied: !keep
+                )
+            )
+        }
+        // In a damaged file the torn tail is not cut (the copy is the file as found) but skipped.
+        if planned.cutTo != nil { state.recovery.tornBytes += planned.tornBytes }
+        state.recovery.segments += 1
+        state.recovery.points += planned.points
+        state.recovery.bytes += planned.lineBytes
+        state.segments.append(
+            Segment(
+                id: planned.id,
+                length: planned.length,
+                points: planned.points,
+                lineBytes: planned.lineBytes,
+                unreadable: planned.unreadable,
+                keep: keep
+            )
+        )
     }
 
     /// The directory's entries and what each is, from `lstat`.

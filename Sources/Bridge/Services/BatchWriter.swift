@@ -45,7 +45,7 @@ import Synchronization
 /// batch) and reports back what happened.
 final class BatchWriter {
     let configuration: BridgeConfiguration
-    let buffer: any PointBuffer
+    let buffer: any PointBufferOutlet
     let counters: BridgeCounters
     let logger: Logger
     private var transport: any InfluxTransport
@@ -68,7 +68,7 @@ final class BatchWriter {
 
     init(
         configuration: BridgeConfiguration,
-        buffer: any PointBuffer,
+        buffer: any PointBufferOutlet,
         counters: BridgeCounters,
         transport: any InfluxTransport,
         deadLetters: DeadLetterFile,

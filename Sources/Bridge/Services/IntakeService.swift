@@ -9,7 +9,10 @@ import ServiceLifecycle
 /// reading, sends the last PUBACKs and DISCONNECT, and returns once the thread has ended.
 final class IntakeService: Service {
     private let configuration: BridgeConfiguration
-    private let buffer: any PointBuffer
+    /// The buffer's intake half, taken once by the MQTT thread, which then owns it.
+    private let buffer: HandOff<any PointBufferIntake>
+    /// Ends the intake's waits for room at stop.
+    private let interrupt: any PointBufferHandle
     private let counters: BridgeCounters
     private let refusedMessages: DeadLetterFile
     private let logger: Logger
@@ -22,7 +25,8 @@ final class IntakeService: Service {
 
     init(
         configuration: BridgeConfiguration,
-        buffer: any PointBuffer,
+        buffer: HandOff<any PointBufferIntake>,
+        interrupt: any PointBufferHandle,
         counters: BridgeCounters,
         refusedMessages: DeadLetterFile,
         schema: FieldSchemaHandoff,
@@ -32,6 +36,7 @@ final class IntakeService: Service {
         self.schema = schema
         self.configuration = configuration
         self.buffer = buffer
+        self.interrupt = interrupt
         self.counters = counters
         self.logger = logger
         deviceRegistry = DeviceRegistryHandoff(path: configuration.mapping.deviceRegistry, logger: logger)
@@ -43,8 +48,9 @@ final class IntakeService: Service {
     }
 
     func run() async throws {
-        try await DedicatedThread.runService(name: "mqtt", interrupt: buffer.interruptAppends) {
+        try await DedicatedThread.runService(name: "mqtt", interrupt: interrupt.interruptAppends) {
             [configuration, buffer, counters, subscribed, refusedMessages, deviceRegistry, schema, logger] stop in
+            guard let buffer = buffer.take() else { preconditionFailure("the intake service runs once") }
             do {
                 let intake = MQTTIntake(
                     configuration: configuration,

@@ -29,7 +29,7 @@ import Mosquitto
 /// (in `MQTTIntake+Callbacks.swift` and `MQTTIntake+Refusals.swift`) are internal, not private.
 final class MQTTIntake {
     let configuration: BridgeConfiguration
-    let buffer: any PointBuffer
+    let buffer: any PointBufferIntake
     let counters: BridgeCounters
     let logger: Logger
     let subscribed: ReadinessEvent
@@ -65,7 +65,7 @@ final class MQTTIntake {
 
     init(
         configuration: BridgeConfiguration,
-        buffer: any PointBuffer,
+        buffer: any PointBufferIntake,
         counters: BridgeCounters,
         subscribed: ReadinessEvent,
         refusedMessages: DeadLetterFile,

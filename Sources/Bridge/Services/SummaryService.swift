@@ -10,11 +10,11 @@ import ServiceLifecycle
 /// in the service group, so it stops last and its final line counts what the writer drained.
 final class SummaryService: Service {
     private let interval: Duration
-    private let buffer: any PointBuffer
+    private let buffer: any PointBufferHandle
     private let counters: BridgeCounters
     private let logger: Logger
 
-    init(interval: Duration, buffer: any PointBuffer, counters: BridgeCounters, logger: Logger) {
+    init(interval: Duration, buffer: any PointBufferHandle, counters: BridgeCounters, logger: Logger) {
         self.interval = interval
         self.buffer = buffer
         self.counters = counters

@@ -14,7 +14,10 @@ final class WriterService: Service {
     typealias TransportFactory = @Sendable (InfluxConfiguration) throws -> any InfluxTransport
 
     private let configuration: BridgeConfiguration
-    private let buffer: any PointBuffer
+    /// The buffer's outlet half, taken once by the writer thread, which then owns it.
+    private let buffer: HandOff<any PointBufferOutlet>
+    /// Ends the writer's waits for points when it is told to drain.
+    private let interrupt: any PointBufferHandle
     private let counters: BridgeCounters
     private let makeTransport: TransportFactory
     private let settings: InfluxSettings
@@ -25,7 +28,8 @@ final class WriterService: Service {
 
     init(
         configuration: BridgeConfiguration,
-        buffer: any PointBuffer,
+        buffer: HandOff<any PointBufferOutlet>,
+        interrupt: any PointBufferHandle,
         counters: BridgeCounters,
         settings: InfluxSettings,
         makeTransport: @escaping TransportFactory,
@@ -38,14 +42,16 @@ final class WriterService: Service {
         self.deadLetters = deadLetters
         self.configuration = configuration
         self.buffer = buffer
+        self.interrupt = interrupt
         self.counters = counters
         self.makeTransport = makeTransport
         self.logger = logger
     }
 
     func run() async throws {
-        try await DedicatedThread.runService(name: "writer", interrupt: buffer.interruptWaits) {
+        try await DedicatedThread.runService(name: "writer", interrupt: interrupt.interruptWaits) {
             [configuration, buffer, counters, settings, makeTransport, deadLetters, onTypeConflict, logger] stop in
+            guard let buffer = buffer.take() else { preconditionFailure("the writer service runs once") }
             let transport: any InfluxTransport
             do {
                 transport = try makeTransport(settings.current.configuration)
