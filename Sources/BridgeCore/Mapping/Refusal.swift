@@ -93,3 +93,9 @@ public struct MappingRefusal: Equatable, Sendable {
         self.element = element
     }
 }
+
+/// A refusal reason as an error, for `Result`.
+struct Refusal: Error {
+    var reason: RefusalReason
+    init(_ reason: RefusalReason) { self.reason = reason }
+}
