@@ -18,4 +18,17 @@ import Testing
         #expect(fixed.measurement == "device_status" && fixed.overlaps(filter: "iotflow/devices/+/status/+"))
     }
 
+    @Test(arguments: [
+        "iotflow/devices/{device_id}/status/{_} -> ",
+        "iotflow/devices/{device_id}/status/{_} -> two words",
+        "iotflow/devices/{device_id}/{measurement} -> fixed",
+        "iotflow/devices/{device_id}/status",
+    ])
+    func refusesEntriesWithoutOneUsableMeasurement(_ entry: String) {
+        guard case .failure(let error) = Route.parse(entry) else {
+            Issue.record("\(entry) parsed")
+            return
+        }
+        #expect(error.route == entry)
+    }
 }
