@@ -1,13 +1,14 @@
-// iotflow-bridge: typed errors for libcurl and zlib failures.
+// iotflow-bridge: typed errors for libcurl failures.
 // SPDX-License-Identifier: Apache-2.0
 
 public import CCurl
 
-/// A failed transfer or a failed libcurl/zlib call.
+/// A failed transfer or a failed libcurl call (zlib fails only when memory runs out, and `Gzip`
+/// traps then).
 public struct CurlError: Error, CustomStringConvertible, Sendable {
-    /// The `CURLcode`, or `CURLE_OK` for a zlib failure.
+    /// The `CURLcode`.
     public let code: CURLcode
-    /// What libcurl (its error buffer) or zlib said.
+    /// What libcurl said (its error buffer, or its text for `code`).
     public let message: String
 
     /// Whether the transfer timed out (connect or total).

@@ -1,40 +1,8 @@
-// iotflow-bridge: one libmosquitto client handle and its callbacks.
+// iotflow-bridge: one libmosquitto client handle: setup, connection, subscriptions and publishing.
 // SPDX-License-Identifier: Apache-2.0
 
 import CMosquitto
 import Glibc
-
-/// What a `MosquittoClient` calls back into.
-///
-/// Every callback runs on the thread that drives the client's loop (`loopRead`, `loopWrite`,
-/// `loopMisc` or `loop`), while libmosquitto holds its callback mutex: never call back into the
-/// client's callback setters from here, and return quickly, because the loop (and keepalive)
-/// waits for the callback.
-public struct MosquittoCallbacks {
-    /// CONNACK arrived: `result` is the CONNACK code (0 = accepted).
-    public var onConnect: (_ result: CInt, _ sessionPresent: Bool) -> Void
-    /// The connection ended: `result` 0 means the client asked for it.
-    public var onDisconnect: (_ result: CInt) -> Void
-    /// A message arrived. For QoS 1 the PUBACK is already queued, but in threaded mode it is
-    /// only written by the next `loopWrite()`.
-    public var onMessage: (_ message: MosquittoMessage) -> Void
-    /// SUBACK arrived: one granted QoS per filter; 128 means the broker refused that filter.
-    public var onSubscribe: (_ messageID: CInt, _ grantedQoS: [CInt]) -> Void
-    /// A published message completed its QoS handshake (PUBACK for QoS 1).
-    public var onPublish: (_ messageID: CInt) -> Void
-    /// libmosquitto's own log lines, with its `MOSQ_LOG_*` level.
-    public var onLog: ((_ level: CInt, _ text: String) -> Void)?
-
-    /// Callbacks that do nothing; set the ones you need.
-    public init() {
-        onConnect = { _, _ in }
-        onDisconnect = { _ in }
-        onMessage = { _ in }
-        onSubscribe = { _, _ in }
-        onPublish = { _ in }
-        onLog = nil
-    }
-}
 
 /// One libmosquitto client (`struct mosquitto *`).
 ///
@@ -43,7 +11,7 @@ public struct MosquittoCallbacks {
 /// unretained, which is safe because the handle never outlives it.
 public final class MosquittoClient {
     let handle: OpaquePointer
-    fileprivate let callbacks: MosquittoCallbacks
+    let callbacks: MosquittoCallbacks
     /// Set while `disconnectGracefully` lets libmosquitto close a connection the broker ended
     /// after this client's DISCONNECT, so `onDisconnect` reports 0 (asked for), not a lost one.
     var closingAfterDisconnect = false
@@ -84,14 +52,7 @@ public final class MosquittoClient {
                 in: "mosquitto_int_option"
             )
         }
-        mosquitto_connect_with_flags_callback_set(handle, mosquittoConnectTrampoline)
-        mosquitto_disconnect_callback_set(handle, mosquittoDisconnectTrampoline)
-        mosquitto_message_callback_set(handle, mosquittoMessageTrampoline)
-        mosquitto_subscribe_callback_set(handle, mosquittoSubscribeTrampoline)
-        mosquitto_publish_callback_set(handle, mosquittoPublishTrampoline)
-        if callbacks.onLog != nil {
-            mosquitto_log_callback_set(handle, mosquittoLogTrampoline)
-        }
+        installCallbacks()
     }
 
     deinit {
@@ -213,36 +174,6 @@ public final class MosquittoClient {
         return messageID
     }
 
-    // MARK: - Loop
-
-    /// The connection's socket, or -1 when not connected.
-    public var socket: CInt { mosquitto_socket(handle) }
-
-    /// Whether libmosquitto has queued packets to write.
-    public var wantsWrite: Bool { mosquitto_want_write(handle) }
-
-    /// Reads and handles what the socket holds (at least one packet when one is complete),
-    /// calling the callbacks.
-    public func loopRead() throws(MosquittoError) {
-        try check(mosquitto_loop_read(handle, 1), in: "mosquitto_loop_read")
-    }
-
-    /// Writes queued packets, PUBACKs included.
-    public func loopWrite() throws(MosquittoError) {
-        try check(mosquitto_loop_write(handle, 1), in: "mosquitto_loop_write")
-    }
-
-    /// Keepalive housekeeping: sends PINGREQ when due and detects a dead connection.
-    /// Call at least once a second.
-    public func loopMisc() throws(MosquittoError) {
-        try check(mosquitto_loop_misc(handle), in: "mosquitto_loop_misc")
-    }
-
-    /// One pass of libmosquitto's own select/read/write/misc loop, for unthreaded clients.
-    public func loop(timeoutMilliseconds: Int) throws(MosquittoError) {
-        try check(mosquitto_loop(handle, CInt(timeoutMilliseconds), 1), in: "mosquitto_loop")
-    }
-
     /// Whether `filter` is a valid subscription filter.
     public static func isValidFilter(_ filter: String) -> Bool {
         mosquitto_sub_topic_check(filter) == MOSQ_ERR_SUCCESS.rawValue
@@ -256,60 +187,3 @@ public final class MosquittoClient {
 
 @available(*, unavailable, message: "A MosquittoClient is confined to the thread that drives its loop")
 extension MosquittoClient: Sendable {}
-
-// MARK: - C trampolines
-
-private func client(_ context: UnsafeMutableRawPointer?) -> MosquittoClient {
-    // The user pointer is set in init before any callback can run, and the handle dies with
-    // the client, so it is never nil or dangling here.
-    guard let context else { preconditionFailure("libmosquitto called back without the client's user pointer") }
-    return Unmanaged<MosquittoClient>.fromOpaque(context).takeUnretainedValue()
-}
-
-private func mosquittoConnectTrampoline(
-    _: OpaquePointer?,
-    _ context: UnsafeMutableRawPointer?,
-    _ result: CInt,
-    _ flags: CInt
-) {
-    client(context).callbacks.onConnect(result, flags & 1 == 1)
-}
-
-private func mosquittoDisconnectTrampoline(_: OpaquePointer?, _ context: UnsafeMutableRawPointer?, _ result: CInt) {
-    let client = client(context)
-    client.callbacks.onDisconnect(client.closingAfterDisconnect ? 0 : result)
-}
-
-private func mosquittoMessageTrampoline(
-    _: OpaquePointer?,
-    _ context: UnsafeMutableRawPointer?,
-    _ message: UnsafePointer<mosquitto_message>?
-) {
-    guard let message else { return }
-    client(context).callbacks.onMessage(MosquittoMessage(message))
-}
-
-private func mosquittoSubscribeTrampoline(
-    _: OpaquePointer?,
-    _ context: UnsafeMutableRawPointer?,
-    _ messageID: CInt,
-    _ count: CInt,
-    _ granted: UnsafePointer<CInt>?
-) {
-    let grantedQoS = granted.map { Array(UnsafeBufferPointer(start: $0, count: Int(count))) } ?? []
-    client(context).callbacks.onSubscribe(messageID, grantedQoS)
-}
-
-private func mosquittoPublishTrampoline(_: OpaquePointer?, _ context: UnsafeMutableRawPointer?, _ messageID: CInt) {
-    client(context).callbacks.onPublish(messageID)
-}
-
-private func mosquittoLogTrampoline(
-    _: OpaquePointer?,
-    _ context: UnsafeMutableRawPointer?,
-    _ level: CInt,
-    _ text: UnsafePointer<CChar>?
-) {
-    guard let text else { return }
-    client(context).callbacks.onLog?(level, String(cString: text))
-}

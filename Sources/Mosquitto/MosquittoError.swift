@@ -14,7 +14,8 @@ public struct MosquittoError: Error, CustomStringConvertible, Sendable {
     public let code: CInt
     /// The libmosquitto function (or system call) that returned it.
     public let function: String
-    /// `errno` when `code` is `MOSQ_ERR_ERRNO`, otherwise 0.
+    /// The `errno` captured after the call; it explains the failure only when `code` is
+    /// `MOSQ_ERR_ERRNO`.
     public let systemErrno: CInt
 
     /// One line for logs: the function and libmosquitto's (or the system's) message.

@@ -1,4 +1,4 @@
-// iotflow-bridge: reading the field types InfluxDB holds: the requests, the three reply shapes, the schedule.
+// iotflow-bridge: reading the field types InfluxDB holds from the three reply shapes.
 // SPDX-License-Identifier: Apache-2.0
 
 import BridgeCore
@@ -112,72 +112,5 @@ private func schema(_ reply: SchemaReply) -> FieldSchema? {
             read.type(measurement: "m", field: "count") == .integer
                 && read.type(measurement: "other", field: "v") == nil
         )
-    }
-
-    @Test func requestsPerAPI() {
-        var v1 = InfluxConfiguration(api: .v1, url: "http://db:8086/", database: "io t", retentionPolicy: #"a"b"#)
-        v1.username = "u"
-        v1.password = Secret("p")
-        let influxQL = SchemaRequest(configuration: v1)
-        #expect(
-            influxQL.url == "http://db:8086/query?db=io%20t&q=SHOW%20FIELD%20KEYS%20FROM%20%22a%5C%22b%22.%2F.%2A%2F"
-        )
-        #expect(influxQL.headers == ["Accept: application/json", "Authorization: Basic dTpw"] && influxQL.body.isEmpty)
-
-        let v2 = SchemaRequest(configuration: InfluxConfiguration(api: .v2, bucket: "tele", token: Secret("t")))
-        #expect(v2.url == "http://127.0.0.1:8086/query?db=tele&q=SHOW%20FIELD%20KEYS" && v2.dialect == .influxQL)
-        #expect(v2.headers.last == "Authorization: Token t")
-
-        let v3 = SchemaRequest(
-            configuration: InfluxConfiguration(api: .v3, url: "https://h", database: "d\"b", token: Secret("t"))
-        )
-        #expect(v3.url == "https://h/api/v3/query_sql" && v3.dialect == .sql)
-        #expect(
-            v3.headers == ["Content-Type: application/json", "Accept: application/json", "Authorization: Bearer t"]
-        )
-        #expect(
-            String(decoding: v3.body, as: UTF8.self)
-                == #"{"db":"d\"b","q":"SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'iox'","format":"json"}"#
-        )
-    }
-}
-
-@Suite struct SchemaScheduleTests {
-    private let start = ContinuousClock.now
-
-    @Test func readsAtStartThenOnlyOnRequestAtMostEveryTenSeconds() {
-        var schedule = SchemaSchedule(now: start)
-        #expect(schedule.isDue(at: start))
-        schedule.readSucceeded(at: start)
-        #expect(schedule.nextRead == nil, "a current schema waits for a request")
-        schedule.refreshRequested(at: start + .seconds(1))
-        #expect(schedule.nextRead == start + .seconds(10) && !schedule.isDue(at: start + .seconds(9)))
-        schedule.refreshRequested(at: start + .seconds(2))
-        #expect(schedule.nextRead == start + .seconds(10), "requests in between change nothing")
-        schedule.readSucceeded(at: start + .seconds(10))
-        schedule.refreshRequested(at: start + .seconds(60))
-        #expect(schedule.nextRead == start + .seconds(60), "long after the last read: at once")
-    }
-
-    @Test func failedReadsRetryWithBackoffAndARequestDoesNotHastenThem() {
-        var schedule = SchemaSchedule(now: start)
-        schedule.readFailed(at: start, random: 1)
-        #expect(schedule.nextRead == start + .seconds(1) && schedule.consecutiveFailures == 1)
-        schedule.readFailed(at: start + .seconds(1), random: 1)
-        schedule.readFailed(at: start + .seconds(3), random: 1)
-        #expect(schedule.nextRead == start + .seconds(7))
-        schedule.refreshRequested(at: start + .seconds(4))
-        #expect(schedule.nextRead == start + .seconds(7))
-        for failure in 4...12 { schedule.readFailed(at: start + .seconds(100 * failure), random: 1) }
-        #expect(schedule.nextRead == start + .seconds(1_260), "the backoff stops at 60 s")
-        schedule.readSucceeded(at: start + .seconds(1_260))
-        #expect(schedule.consecutiveFailures == 0 && schedule.nextRead == nil)
-    }
-
-    @Test func aSinkWithoutFieldTypesIsNeverReadAgain() {
-        var schedule = SchemaSchedule(now: start)
-        schedule.sinkHasNoFieldTypes()
-        schedule.refreshRequested(at: start + .seconds(3600))
-        #expect(schedule.nextRead == nil && !schedule.isDue(at: start + .seconds(7200)))
     }
 }

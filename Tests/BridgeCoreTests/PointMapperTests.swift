@@ -199,17 +199,4 @@ private func map(
             )
         )
     }
-
-    @Test func routesOverlapSubscriptionFilters() throws {
-        let route = try Route.parse("iotflow/devices/{device_id}/telemetry/{measurement}").get()
-        #expect(route.overlaps(filter: "iotflow/devices/+/telemetry/+"))
-        #expect(route.overlaps(filter: "$share/bridges/iotflow/devices/+/telemetry/+"))
-        #expect(route.overlaps(filter: "iotflow/#") && route.overlaps(filter: "#"))
-        #expect(route.overlaps(filter: "iotflow/devices/dev-1/telemetry/power"))
-        #expect(!route.overlaps(filter: "iotflow/devices/+/status/+"))
-        #expect(!route.overlaps(filter: "iotflow/devices/+/telemetry"))
-        #expect(!route.overlaps(filter: "iotflow/devices/+/telemetry/+/x"))
-        let fixed = try Route.parse("iotflow/devices/{device_id}/status/{_} -> device_status").get()
-        #expect(fixed.measurement == "device_status" && fixed.overlaps(filter: "iotflow/devices/+/status/+"))
-    }
 }

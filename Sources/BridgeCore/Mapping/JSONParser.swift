@@ -27,7 +27,7 @@ public struct JSONParser: Sendable {
 
     /// Decodes one JSON document; surrounding whitespace is allowed, anything else is not.
     public func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONParsingError) -> JSONValue {
-        var cursor = Cursor(bytes: bytes, maxDepth: maxDepth)
+        var cursor = JSONCursor(bytes: bytes, maxDepth: maxDepth)
         cursor.skipWhitespace()
         let value = try cursor.value(depth: 0)
         cursor.skipWhitespace()
@@ -49,7 +49,9 @@ public struct JSONParser: Sendable {
     }
 }
 
-private struct Cursor {
+/// A read position in one document; the grammar's productions are its methods (string literals
+/// in `JSONParser+String.swift`).
+struct JSONCursor {
     let bytes: UnsafeRawBufferPointer
     let maxDepth: Int
     var index = 0
@@ -107,12 +109,8 @@ private struct Cursor {
         guard depth <= maxDepth else { throw .tooDeep }
         index += 1  // {
         var members: [(key: String, value: JSONValue)] = []
-        skipWhitespace()
-        if peek() == UInt8(ascii: "}") {
-            index += 1
-            return .object(members)
-        }
-        while true {
+        if closesAtOnce(UInt8(ascii: "}")) { return .object(members) }
+        repeat {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw .malformed(offset: index) }
             let key = try string()
@@ -121,125 +119,44 @@ private struct Cursor {
             index += 1
             skipWhitespace()
             members.append((key, try value(depth: depth)))
-            skipWhitespace()
-            switch peek() {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"):
-                index += 1
-                return .object(members)
-            default: throw .malformed(offset: index)
-            }
-        }
+        } while try !closesAfterItem(UInt8(ascii: "}"))
+        return .object(members)
     }
 
     mutating func array(depth: Int) throws(JSONParsingError) -> JSONValue {
         guard depth <= maxDepth else { throw .tooDeep }
         index += 1  // [
         var elements: [JSONValue] = []
-        skipWhitespace()
-        if peek() == UInt8(ascii: "]") {
-            index += 1
-            return .array(elements)
-        }
-        while true {
+        if closesAtOnce(UInt8(ascii: "]")) { return .array(elements) }
+        repeat {
             skipWhitespace()
             elements.append(try value(depth: depth))
-            skipWhitespace()
-            switch peek() {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"):
-                index += 1
-                return .array(elements)
-            default: throw .malformed(offset: index)
-            }
-        }
+        } while try !closesAfterItem(UInt8(ascii: "]"))
+        return .array(elements)
     }
 
-    /// A string literal. The common case (no escapes, ASCII or valid UTF-8) is validated and
-    /// copied once; escapes take a slower path.
-    mutating func string() throws(JSONParsingError) -> String {
-        index += 1  // opening quote
-        let start = index
-        var hasEscapes = false
-        while true {
-            guard index < bytes.count else { throw .malformed(offset: index) }
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") { break }
-            if byte < 0x20 { throw .malformed(offset: index) }
-            if byte == UInt8(ascii: "\\") {
-                hasEscapes = true
-                index += 2
-                continue
-            }
+    /// Just after `{` or `[`: whether `closing` follows (consumed), making the list empty.
+    mutating func closesAtOnce(_ closing: UInt8) -> Bool {
+        skipWhitespace()
+        guard peek() == closing else { return false }
+        index += 1
+        return true
+    }
+
+    /// After a member or element: true at `closing` (consumed), false after a comma (consumed).
+    mutating func closesAfterItem(_ closing: UInt8) throws(JSONParsingError) -> Bool {
+        skipWhitespace()
+        guard let byte = peek() else { throw .malformed(offset: index) }
+        switch byte {
+        case UInt8(ascii: ","):
             index += 1
+            return false
+        case closing:
+            index += 1
+            return true
+        default:
+            throw .malformed(offset: index)
         }
-        let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
-        index += 1  // closing quote
-        if !hasEscapes {
-            guard let string = String(validating: raw, as: UTF8.self) else { throw .invalidUTF8(offset: start) }
-            return string
-        }
-        return try unescape(raw, offset: start)
-    }
-
-    func unescape(_ raw: UnsafeRawBufferPointer, offset: Int) throws(JSONParsingError) -> String {
-        var output: [UInt8] = []
-        output.reserveCapacity(raw.count)
-        var position = 0
-        while position < raw.count {
-            let byte = raw[position]
-            guard byte == UInt8(ascii: "\\") else {
-                output.append(byte)
-                position += 1
-                continue
-            }
-            guard position + 1 < raw.count else { throw .malformed(offset: offset + position) }
-            let escaped = raw[position + 1]
-            position += 2
-            switch escaped {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): output.append(escaped)
-            case UInt8(ascii: "b"): output.append(0x08)
-            case UInt8(ascii: "f"): output.append(0x0C)
-            case UInt8(ascii: "n"): output.append(0x0A)
-            case UInt8(ascii: "r"): output.append(0x0D)
-            case UInt8(ascii: "t"): output.append(0x09)
-            case UInt8(ascii: "u"):
-                var scalar = try hex4(raw, at: position, offset: offset)
-                position += 4
-                if (0xD800..<0xDC00).contains(scalar) {
-                    // A high surrogate must be followed by an escaped low surrogate.
-                    guard position + 6 <= raw.count, raw[position] == UInt8(ascii: "\\"),
-                        raw[position + 1] == UInt8(ascii: "u")
-                    else { throw .invalidUTF8(offset: offset + position) }
-                    let low = try hex4(raw, at: position + 2, offset: offset)
-                    guard (0xDC00..<0xE000).contains(low) else { throw .invalidUTF8(offset: offset + position) }
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    position += 6
-                }
-                guard let unicode = Unicode.Scalar(scalar) else { throw .invalidUTF8(offset: offset + position) }
-                output.append(contentsOf: String(Character(unicode)).utf8)
-            default:
-                throw .malformed(offset: offset + position - 1)
-            }
-        }
-        guard let string = String(validating: output, as: UTF8.self) else { throw .invalidUTF8(offset: offset) }
-        return string
-    }
-
-    func hex4(_ raw: UnsafeRawBufferPointer, at position: Int, offset: Int) throws(JSONParsingError) -> UInt32 {
-        guard position + 4 <= raw.count else { throw .malformed(offset: offset + position) }
-        var value: UInt32 = 0
-        for byte in raw[position..<position + 4] {
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: throw .malformed(offset: offset + position)
-            }
-            value = value << 4 | UInt32(digit)
-        }
-        return value
     }
 
     /// A number literal (RFC 8259 grammar). Integers are accumulated exactly; anything with a

@@ -167,72 +167,87 @@ public struct PointMapper: Sendable {
         skipped = 0
         let (matched, mismatch) = matchRoute(topic)
         guard let route = matched else { return .refused(mismatch) }
-        if let reason = checkDeviceID(topic) { return .refused(reason) }
-        // Skipped levels are not checked by the template; as a tag value the whole topic must be UTF-8.
-        if topicTag && !topic.allSatisfy({ $0 < 0x80 }) && String(validating: topic, as: UTF8.self) == nil {
-            return .refused(.invalidTopicLevel)
-        }
+        if let reason = checkTopic(topic) { return .refused(reason) }
         guard payload.count <= maxPayloadBytes else { return .refused(.payloadTooLarge) }
         let document: JSONValue
-        do {
-            document = try parser.parse(payload)
-        } catch {
-            switch error {
-            case .malformed: return .refused(.malformedJSON)
-            case .invalidUTF8: return .refused(.invalidUTF8)
-            case .tooDeep: return .refused(.tooDeep)
-            }
+        switch parse(payload) {
+        case .success(let parsed): document = parsed
+        case .failure(let refusal): return .refused(refusal.reason)
         }
         var context = PointContext(topic: topic, route: route, measurement: measurementName(topic, route))
         context.deviceTags = deviceTags(topic)
         measurementKey = LineProtocolWriter.storedMeasurement(context.measurement)
         switch document {
         case .object(let members):
-            switch mapPoint(members, element: nil, receivedAt: receivedAt, context: context, into: &writer) {
-            case .written: return .mapped(points: 1, skippedFields: skipped)
-            case .refused(let reason):
-                discardPointRefusals()
-                return .refused(reason)
-            case .emptied: return .refused(refusals.first?.reason ?? .noFields)
-            }
+            let outcome = mapPoint(members, element: nil, receivedAt: receivedAt, context: context, into: &writer)
+            return singlePointResult(outcome)
         case .array(let elements):
-            guard !elements.isEmpty else { return .refused(.noFields) }
-            guard elements.count <= maxPointsPerMessage else { return .refused(.tooManyPoints) }
-            let start = (points: writer.pointCount, bytes: writer.bytes.count)
-            var points = 0
-            for (index, element) in elements.enumerated() {
-                // Stop as soon as the bound is passed, so memory stays bounded too.
-                guard writer.bytes.count - start.bytes <= maxEncodedBytes else {
-                    return refuseWhole(.encodedTooLarge, from: start.points, in: &writer)
-                }
-                guard case .object(let members) = element else {
-                    refusals.append(MappingRefusal(.unsupportedPayload, element: index))
-                    continue
-                }
-                switch mapPoint(members, element: index, receivedAt: receivedAt, context: context, into: &writer) {
-                case .written: points += 1
-                case .refused(let reason):
-                    discardPointRefusals()
-                    refusals.append(MappingRefusal(reason, element: index))
-                case .emptied: break
-                }
-            }
-            if points > 0 { return .mapped(points: points, skippedFields: skipped) }
-            return .refused(refusals.first?.reason ?? .noFields)
+            return mapReadings(elements, receivedAt: receivedAt, context: context, into: &writer)
         case .number, .bool, .string:
             fields.removeAll(keepingCapacity: true)
             payloadTags.removeAll(keepingCapacity: true)
             pointRefusalsStart = 0
             addValue(document, key: "value", element: nil)
-            switch writePoint(timestamp: receivedAt, element: nil, context: context, into: &writer) {
-            case .written: return .mapped(points: 1, skippedFields: skipped)
-            case .refused(let reason):
-                discardPointRefusals()
-                return .refused(reason)
-            case .emptied: return .refused(refusals.first?.reason ?? .noFields)
-            }
+            return singlePointResult(writePoint(timestamp: receivedAt, element: nil, context: context, into: &writer))
         case .null:
             return .refused(.unsupportedPayload)
+        }
+    }
+
+    /// The payload as JSON, or the refusal for what the parser found wrong with it.
+    private func parse(_ payload: UnsafeRawBufferPointer) -> Result<JSONValue, Refusal> {
+        do {
+            return .success(try parser.parse(payload))
+        } catch {
+            switch error {
+            case .malformed: return .failure(Refusal(.malformedJSON))
+            case .invalidUTF8: return .failure(Refusal(.invalidUTF8))
+            case .tooDeep: return .failure(Refusal(.tooDeep))
+            }
+        }
+    }
+
+    /// An array payload, a burst of readings: one point per object element; other elements are
+    /// refused one by one (`unsupported_payload`), and so are points refused as a whole.
+    private mutating func mapReadings(
+        _ elements: [JSONValue],
+        receivedAt: Int64,
+        context: PointContext,
+        into writer: inout LineProtocolWriter
+    ) -> MappingResult {
+        guard !elements.isEmpty else { return .refused(.noFields) }
+        guard elements.count <= maxPointsPerMessage else { return .refused(.tooManyPoints) }
+        let start = (points: writer.pointCount, bytes: writer.bytes.count)
+        var points = 0
+        for (index, element) in elements.enumerated() {
+            // Stop as soon as the bound is passed, so memory stays bounded too.
+            guard writer.bytes.count - start.bytes <= maxEncodedBytes else {
+                return refuseWhole(.encodedTooLarge, from: start.points, in: &writer)
+            }
+            guard case .object(let members) = element else {
+                refusals.append(MappingRefusal(.unsupportedPayload, element: index))
+                continue
+            }
+            switch mapPoint(members, element: index, receivedAt: receivedAt, context: context, into: &writer) {
+            case .written: points += 1
+            case .refused(let reason):
+                discardPointRefusals()
+                refusals.append(MappingRefusal(reason, element: index))
+            case .emptied: break
+            }
+        }
+        if points > 0 { return .mapped(points: points, skippedFields: skipped) }
+        return .refused(refusals.first?.reason ?? .noFields)
+    }
+
+    /// The result of a message that is one point (an object or a bare value).
+    private mutating func singlePointResult(_ outcome: PointOutcome) -> MappingResult {
+        switch outcome {
+        case .written: return .mapped(points: 1, skippedFields: skipped)
+        case .refused(let reason):
+            discardPointRefusals()
+            return .refused(reason)
+        case .emptied: return .refused(refusals.first?.reason ?? .noFields)
         }
     }
 
@@ -240,57 +255,6 @@ public struct PointMapper: Sendable {
     /// reason that stopped the point, says what happened.
     private mutating func discardPointRefusals() {
         refusals.removeSubrange(pointRefusalsStart...)
-    }
-
-    // MARK: - Topic
-
-    /// The first route whose template matches, leaving its levels in `match`; when none does,
-    /// `invalid_topic_level` if one route failed only on a level's content, else `topic_mismatch`.
-    private mutating func matchRoute(_ topic: UnsafeRawBufferPointer) -> (Route?, RefusalReason) {
-        var reason = RefusalReason.topicMismatch
-        matched = false
-        for route in routes {
-            switch route.template.match(topic, into: &match) {
-            case nil:
-                matched = true
-                return (route, reason)
-            case .invalidLevel: reason = .invalidTopicLevel
-            case .shape: continue
-            }
-        }
-        return (nil, reason)
-    }
-
-    /// The `device_id` of the last message mapped, when its topic matched a route and the id is
-    /// valid (for logs and dead-letter records; `topic` must be that message's topic).
-    public func deviceID(in topic: UnsafeRawBufferPointer) -> String? {
-        guard matched, checkDeviceID(topic) == nil, let tag = match.tags.first(where: { $0.key == "device_id" }) else {
-            return nil
-        }
-        return String(decoding: topic[tag.value], as: UTF8.self)
-    }
-
-    /// Refuses a `device_id` level that is too long or holds a control character: the device id is
-    /// how an operator finds a device, so it is not silently rewritten.
-    private func checkDeviceID(_ topic: UnsafeRawBufferPointer) -> RefusalReason? {
-        for tag in match.tags where tag.key == "device_id" {
-            let level = topic[tag.value]
-            guard level.count <= Self.maxDeviceIDBytes, !level.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
-                return .invalidDeviceID
-            }
-        }
-        return nil
-    }
-
-    private func measurementName(_ topic: UnsafeRawBufferPointer, _ route: Route) -> String {
-        route.measurement ?? String(decoding: topic[match.measurement], as: UTF8.self)
-    }
-
-    private func deviceTags(_ topic: UnsafeRawBufferPointer) -> [DeviceRegistry.Tag] {
-        guard !deviceRegistry.isEmpty, let device = match.tags.first(where: { $0.key == "device_id" }) else {
-            return []
-        }
-        return deviceRegistry.devices[String(decoding: topic[device.value], as: UTF8.self)] ?? []
     }
 }
 

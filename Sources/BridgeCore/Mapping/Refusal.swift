@@ -7,7 +7,8 @@
 public enum RefusalReason: Int, CaseIterable, Sendable, CustomStringConvertible {
     /// The topic does not fit the topic template.
     case topicMismatch
-    /// A measurement or tag level is empty or too long.
+    /// A measurement or tag level is empty, too long or not UTF-8; or, under `mapping.topic_tag`,
+    /// the topic is not UTF-8.
     case invalidTopicLevel
     /// The payload is larger than `mapping.max_payload_bytes`.
     case payloadTooLarge
@@ -17,7 +18,8 @@ public enum RefusalReason: Int, CaseIterable, Sendable, CustomStringConvertible 
     case invalidUTF8
     /// Objects or arrays nest too deeply.
     case tooDeep
-    /// The payload is JSON of a shape the mapping does not take (string, array, null).
+    /// The payload is JSON the mapping does not take: `null`, or an array element that is not an
+    /// object.
     case unsupportedPayload
     /// Nothing in the payload could be a field.
     case noFields
@@ -92,4 +94,10 @@ public struct MappingRefusal: Equatable, Sendable {
         self.field = field
         self.element = element
     }
+}
+
+/// A refusal reason as an error, for `Result`.
+struct Refusal: Error {
+    var reason: RefusalReason
+    init(_ reason: RefusalReason) { self.reason = reason }
 }
