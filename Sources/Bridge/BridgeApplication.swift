@@ -31,7 +31,7 @@ public final class BridgeApplication: Sendable {
     /// buffer that InfluxDB never got).
     ///
     /// Throws when the durable buffer's state directory cannot be used (logged at critical).
-    public init(configuration: BridgeConfiguration, dryRun: Bool = false, logger: Logger) throws(BufferError) {
+    public init(configuration: BridgeConfiguration, dryRun: Bool = false, logger: Logger) throws(BridgeError) {
         self.configuration = configuration
         self.dryRun = dryRun
         self.logger = logger

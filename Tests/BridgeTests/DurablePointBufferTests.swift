@@ -183,12 +183,12 @@ struct StateDirectory {
     @Test func aSecondBridgeCannotOpenTheSameDirectory() throws {
         let directory = StateDirectory()
         let first = try directory.open()
-        #expect(throws: BufferError.self) { try directory.open() }
+        #expect(throws: BridgeError.self) { try directory.open() }
         withExtendedLifetime(first) {}
     }
 
     @Test func anUnusableStateDirectoryIsAClearError() {
-        let error = #expect(throws: BufferError.self) {
+        let error = #expect(throws: BridgeError.self) {
             try PointBuffer.durable(
                 configuration: BufferConfiguration(path: "/proc/iotflow-bridge-test/buffer"),
                 logger: Logger(label: "test")

@@ -12,7 +12,7 @@ final class DurableBufferDirectory: Sendable {
     private let lockDescriptor: CInt
 
     /// Creates `path` (mode 0700) if needed and takes its lock file.
-    init(path: String) throws(BufferError) {
+    init(path: String) throws(BridgeError) {
         do {
             try FileManager.default.createDirectory(
                 atPath: path,
@@ -20,12 +20,12 @@ final class DurableBufferDirectory: Sendable {
                 attributes: [.posixPermissions: 0o700]
             )
         } catch {
-            throw BufferError("cannot create the state directory \(path): \(error.localizedDescription)")
+            throw BridgeError("cannot create the state directory \(path): \(error.localizedDescription)")
         }
         let descriptor = try FileIO.open(path + "/lock", flags: O_RDWR | O_CREAT)
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             close(descriptor)
-            throw BufferError(
+            throw BridgeError(
                 "another iotflow-bridge is using the state directory \(path) (it holds its lock file)"
             )
         }

@@ -22,7 +22,7 @@ extension DurablePointBuffer {
         from position: inout Cursor,
         budget: inout Int,
         into loaded: inout LoadedRecords
-    ) throws(BufferError) -> BufferError? {
+    ) throws(BridgeError) -> BridgeError? {
         let chunk: [UInt8]
         do {
             // A record takes at most 12 + 3 × its line bytes, so a record that fits the budget
@@ -38,7 +38,7 @@ extension DurablePointBuffer {
             let scanned = chunk.withUnsafeBytes { SegmentFormat.scan($0, at: offset) }
             guard case .record(let record) = scanned else {
                 if chunk.count < run.upperBound - chunkStart { return nil }  // the chunk ends mid-record
-                return BufferError("\(path) at byte \(chunkStart + offset): \(scanned)")
+                return BridgeError("\(path) at byte \(chunkStart + offset): \(scanned)")
             }
             let skip = min(position.skipPoints, record.points)
             let (skippedBytes, recordLengths) = chunk.withUnsafeBytes { raw in

@@ -20,7 +20,7 @@ extension DurablePointBuffer {
     /// Reads the checkpoint and every segment, and carries out what `RecoveryPlanner` decides:
     /// keep a `.corrupt` copy of each damaged segment, cut a torn tail, delete only what was
     /// delivered (or holds nothing). Symbolic links are never followed.
-    static func recover(directory: String) throws(BufferError) -> RecoveredState {
+    static func recover(directory: String) throws(BridgeError) -> RecoveredState {
         var planner = RecoveryPlanner(entries: try listEntries(directory))
         if planner.readsCheckpoint {
             // An unreadable checkpoint is as untrustworthy as a damaged one: reported, ignored.
@@ -59,7 +59,7 @@ extension DurablePointBuffer {
         _ planned: RecoveryPlan.Segment,
         in directory: String,
         state: inout RecoveredState
-    ) throws(BufferError) {
+    ) throws(BridgeError) {
         let path = directory + "/" + planned.fileName
         var keep = false
         if planned.needsCopy { keep = !keepCopy(of: planned, in: directory, recovery: &state.recovery) }
@@ -97,14 +97,14 @@ extension DurablePointBuffer {
     }
 
     /// The directory's entries and what each is, from `lstat`.
-    private static func listEntries(_ directory: String) throws(BufferError) -> [StateEntry] {
+    private static func listEntries(_ directory: String) throws(BridgeError) -> [StateEntry] {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
-            throw BufferError("cannot list the state directory \(directory): \(error.localizedDescription)")
+            throw BridgeError("cannot list the state directory \(directory): \(error.localizedDescription)")
         }
-        return try names.map { name throws(BufferError) in
+        return try names.map { name throws(BridgeError) in
             var status = stat()
             guard lstat(directory + "/" + name, &status) == 0 else {
                 throw .system("cannot stat", directory + "/" + name)

@@ -93,9 +93,9 @@ public enum DurablePointBuffer {
 
     /// Creates segment `id` at `path` with its header, synced when `sync`; removed again if
     /// that fails.
-    static func createSegment(id: UInt64, path: String, sync: Bool) throws(BufferError) -> CInt {
+    static func createSegment(id: UInt64, path: String, sync: Bool) throws(BridgeError) -> CInt {
         let descriptor = try FileIO.open(path, flags: O_WRONLY | O_CREAT | O_EXCL)
-        do throws(BufferError) {
+        do throws(BridgeError) {
             try FileIO.write(descriptor, SegmentFormat.header(id: id), at: 0, path: path)
             if sync { try FileIO.sync(descriptor, path: path) }
         } catch {
@@ -111,9 +111,9 @@ extension PointBuffer {
     /// Opens (creating if needed) the state directory `configuration.path`, recovers what it
     /// holds and starts a new segment for appends.
     ///
-    /// Throws a one-line `BufferError` when the directory cannot be created, locked, read or
+    /// Throws a one-line `BridgeError` when the directory cannot be created, locked, read or
     /// written (another bridge using it, a read-only or full file system).
-    public static func durable(configuration: BufferConfiguration, logger: Logger) throws(BufferError) -> PointBuffer {
+    public static func durable(configuration: BufferConfiguration, logger: Logger) throws(BridgeError) -> PointBuffer {
         let directory = try DurableBufferDirectory(path: configuration.path)
         var scan = try DurablePointBuffer.recover(directory: directory.path)
         let sync = configuration.fsync != .off

@@ -97,7 +97,7 @@ final class DurablePointIntake: PointBufferIntake {
         return true
     }
 
-    func commit() throws(BufferError) {
+    func commit() throws(BridgeError) {
         let syncDue =
             fsyncPolicy == .burst || (fsyncPolicy == .interval && ContinuousClock.now - lastSync >= fsyncInterval)
         guard !staged.records.isEmpty else {
@@ -106,7 +106,7 @@ final class DurablePointIntake: PointBufferIntake {
         }
         if active.length >= segmentBytes { try rotate() }
         let base = active.length
-        do throws(BufferError) {
+        do throws(BridgeError) {
             try FileIO.write(active.descriptor, staged.records, at: base, path: active.path)
             unsynced = true
             if syncDue && fsyncPolicy != .off { try syncActive() }
@@ -121,14 +121,14 @@ final class DurablePointIntake: PointBufferIntake {
         staged.removeAll()
     }
 
-    private func syncActive() throws(BufferError) {
+    private func syncActive() throws(BridgeError) {
         try FileIO.sync(active.descriptor, path: active.path)
         lastSync = .now
         unsynced = false
     }
 
     /// Finishes the active segment and starts the next one.
-    private func rotate() throws(BufferError) {
+    private func rotate() throws(BridgeError) {
         if unsynced && fsyncPolicy != .off { try syncActive() }
         let id = active.id + 1
         let path = directory.segmentPath(id)

@@ -139,7 +139,7 @@ final class DurablePointOutlet: PointBufferOutlet {
         return true
     }
 
-    private func logFileError(_ message: Logger.Message, _ error: BufferError) {
+    private func logFileError(_ message: Logger.Message, _ error: BridgeError) {
         let (admitted, suppressed) = fileErrors.admit(at: .now)
         guard admitted else { return }
         logger.error(message, metadata: ["error": "\(error)", "log.suppressed": "\(suppressed)"])

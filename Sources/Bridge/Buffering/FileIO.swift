@@ -3,24 +3,10 @@
 
 import Glibc
 
-/// A failure of the durable buffer's files: one line naming the file and the system's reason.
-public struct BufferError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-
-    init(_ description: String) {
-        self.description = description
-    }
-
-    /// `what` failed on `path` with the current `errno`.
-    static func system(_ what: String, _ path: String) -> BufferError {
-        BufferError("\(what) \(path): \(String(cString: strerror(errno)))")
-    }
-}
-
 /// Thin wrappers over `open`, `pwrite`, `pread`, `fdatasync`; each retries EINTR and throws
-/// `BufferError` naming the path.
+/// `BridgeError` naming the path.
 enum FileIO {
-    static func open(_ path: String, flags: CInt, mode: mode_t = 0o600) throws(BufferError) -> CInt {
+    static func open(_ path: String, flags: CInt, mode: mode_t = 0o600) throws(BridgeError) -> CInt {
         let descriptor = Glibc.open(path, flags | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw .system("cannot open", path) }
         return descriptor
@@ -32,7 +18,7 @@ enum FileIO {
         _ bytes: UnsafeRawBufferPointer,
         at offset: Int,
         path: String
-    ) throws(BufferError) {
+    ) throws(BridgeError) {
         guard let base = bytes.baseAddress else { return }
         var done = 0
         while done < bytes.count {
@@ -46,14 +32,14 @@ enum FileIO {
     }
 
     /// Writes all of `bytes` at `offset`.
-    static func write(_ descriptor: CInt, _ bytes: [UInt8], at offset: Int, path: String) throws(BufferError) {
+    static func write(_ descriptor: CInt, _ bytes: [UInt8], at offset: Int, path: String) throws(BridgeError) {
         try bytes.withUnsafeBytes { raw in
-            Result { () throws(BufferError) in try write(descriptor, raw, at: offset, path: path) }
+            Result { () throws(BridgeError) in try write(descriptor, raw, at: offset, path: path) }
         }.get()
     }
 
     /// Reads `count` bytes at `offset` (fewer only at the end of the file).
-    static func read(_ descriptor: CInt, count: Int, at offset: Int, path: String) throws(BufferError) -> [UInt8] {
+    static func read(_ descriptor: CInt, count: Int, at offset: Int, path: String) throws(BridgeError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < count {
@@ -72,7 +58,7 @@ enum FileIO {
     }
 
     /// The whole file at `path`; `flags` are added to `O_RDONLY` (`O_NOFOLLOW`, say).
-    static func readFile(_ path: String, flags: CInt = 0) throws(BufferError) -> [UInt8] {
+    static func readFile(_ path: String, flags: CInt = 0) throws(BridgeError) -> [UInt8] {
         let descriptor = try open(path, flags: O_RDONLY | flags)
         defer { close(descriptor) }
         var status = stat()
@@ -80,26 +66,26 @@ enum FileIO {
         return try read(descriptor, count: Int(status.st_size), at: 0, path: path)
     }
 
-    static func sync(_ descriptor: CInt, path: String) throws(BufferError) {
+    static func sync(_ descriptor: CInt, path: String) throws(BridgeError) {
         guard fdatasync(descriptor) == 0 else { throw .system("cannot sync", path) }
     }
 
     /// Makes the directory's entries (a created, renamed or removed file) durable.
-    static func syncDirectory(_ path: String) throws(BufferError) {
+    static func syncDirectory(_ path: String) throws(BridgeError) {
         let descriptor = try open(path, flags: O_RDONLY | O_DIRECTORY)
         defer { close(descriptor) }
         guard fsync(descriptor) == 0 else { throw .system("cannot sync the directory", path) }
     }
 
-    static func truncate(_ descriptor: CInt, to length: Int, path: String) throws(BufferError) {
+    static func truncate(_ descriptor: CInt, to length: Int, path: String) throws(BridgeError) {
         guard ftruncate(descriptor, off_t(length)) == 0 else { throw .system("cannot truncate", path) }
     }
 
     /// Writes `bytes` to `path` whole or not at all: a temporary file renamed over it.
-    static func replace(_ path: String, with bytes: [UInt8]) throws(BufferError) {
+    static func replace(_ path: String, with bytes: [UInt8]) throws(BridgeError) {
         let temporary = path + ".tmp"
         let descriptor = try open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
-        do throws(BufferError) {
+        do throws(BridgeError) {
             try write(descriptor, bytes, at: 0, path: temporary)
         } catch {
             close(descriptor)

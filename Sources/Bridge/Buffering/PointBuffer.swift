@@ -68,7 +68,7 @@ public protocol PointBufferIntake: AnyObject {
     /// `fsync: interval` sync). The MQTT thread commits before it sends the PUBACKs of what it
     /// appended. On failure the appends stay staged, unseen by the writer, and the next commit
     /// tries them again.
-    func commit() throws(BufferError)
+    func commit() throws(BridgeError)
 }
 
 /// The writer thread's half of a point buffer: it waits for points, peeks a batch and removes

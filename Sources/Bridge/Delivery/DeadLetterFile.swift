@@ -146,7 +146,7 @@ public final class DeadLetterFile: Sendable {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         let descriptor = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
-        guard descriptor >= 0 else { throw BridgeError(message: "open: \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else { throw BridgeError.system("cannot open", path) }
         var status = stat()
         fstat(descriptor, &status)
         state.descriptor = descriptor
@@ -182,7 +182,7 @@ public final class DeadLetterFile: Sendable {
             let written = remaining.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
             if written < 0 {
                 if errno == EINTR { continue }
-                throw BridgeError(message: "write: \(String(cString: strerror(errno)))")
+                throw BridgeError.system("cannot write", path)
             }
             remaining = remaining.dropFirst(written)
         }

@@ -65,7 +65,7 @@ final class IntakeService: Service {
                 try intake.run(until: stop)
             } catch {
                 logger.critical("The MQTT client could not be set up.", metadata: ["error": "\(error)"])
-                throw BridgeError(message: "the MQTT client could not be set up")
+                throw BridgeError("the MQTT client could not be set up")
             }
         }
     }

@@ -57,7 +57,7 @@ final class WriterService: Service {
                 transport = try makeTransport(settings.current.configuration)
             } catch {
                 logger.critical("The InfluxDB client could not be set up.", metadata: ["error": "\(error)"])
-                throw BridgeError(message: "the InfluxDB client could not be set up")
+                throw BridgeError("the InfluxDB client could not be set up")
             }
             BatchWriter(
                 configuration: configuration,
