@@ -148,7 +148,7 @@ struct DeadLetters: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("stopped: \(failure)\n".utf8))
                 throw ExitCode.failure
             }
-            if report.refused > 0 { throw ExitCode.failure }
+            if report.rejected > 0 { throw ExitCode.failure }
         }
     }
 }

@@ -80,7 +80,7 @@ struct DeadLetterReplayTests {
             environment: ["INFLUXDB_URL": sink.baseURL.absoluteString]
         )
         #expect(
-            status == 1 && output.contains("replayed 3 lines: 2 stored, 1 refused again (in \(file).rejected)"),
+            status == 1 && output.contains("replayed 3 lines: 2 stored, 1 rejected again (in \(file).rejected)"),
             "\(output)"
         )
         let stored = Set(

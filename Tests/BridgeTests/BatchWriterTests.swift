@@ -222,7 +222,8 @@ private struct Harness {
         let harness = Harness(transport: transport, batchSize: 4, deadLetterPath: path)
         harness.append(["m,device_id=a v=1 1\n", "m,device_id=b bad 2\n", "m,device_id=c v=3 3\n", "m v=4 4\n"])
 
-        let cannotWrite = "Cannot write the dead-letter file; the refused lines stay buffered and the write is retried."
+        let cannotWrite =
+            "Cannot write the dead-letter file; the rejected lines stay buffered and the write is retried."
         #expect(poll { harness.messages(.error).contains { "\($0.message)" == cannotWrite } })
         // The good lines were stored, but the batch waits at the front of the buffer for its dead letter.
         #expect(harness.buffer.occupancy.points == 4)

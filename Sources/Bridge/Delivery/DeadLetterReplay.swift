@@ -1,4 +1,4 @@
-// iotflow-bridge: `dead-letters replay FILE`: resend what InfluxDB refused, once the cause is fixed.
+// iotflow-bridge: `dead-letters replay FILE`: resend what InfluxDB rejected, once the cause is fixed.
 // SPDX-License-Identifier: Apache-2.0
 
 public import BridgeCore
@@ -7,7 +7,7 @@ public import Logging
 import Synchronization
 
 /// Resends the `line`s of a dead-letter file (after, say, a schema fix), in batches of
-/// `influxdb.batch_size`, with the same salvage as the writer: lines refused again are written
+/// `influxdb.batch_size`, with the same salvage as the writer: lines rejected again are written
 /// to `<file>.rejected` with the new reason, so nothing is lost either way.
 public enum DeadLetterReplay {
     /// What a replay did.
@@ -16,17 +16,17 @@ public enum DeadLetterReplay {
         public var lines = 0
         /// Lines InfluxDB stored.
         public var stored = 0
-        /// Lines refused again, now in `<file>.rejected`.
-        public var refused = 0
+        /// Lines rejected again, now in `<file>.rejected`.
+        public var rejected = 0
         /// Records that could not be read (not JSON, or no line: mapping refusals).
         public var skipped = 0
         /// Set when a request failed for another reason (no reply, 401, 5xx …); the replay stops there.
         public var failure: String?
 
-        /// One line for the operator: `replayed 3 lines: 2 stored, 1 refused again (in FILE.rejected)`.
+        /// One line for the operator: `replayed 3 lines: 2 stored, 1 rejected again (in FILE.rejected)`.
         public func summary(file: String) -> String {
-            var text = "replayed \(lines) lines: \(stored) stored, \(refused) refused again"
-            if refused > 0 { text += " (in \(file).rejected)" }
+            var text = "replayed \(lines) lines: \(stored) stored, \(rejected) rejected again"
+            if rejected > 0 { text += " (in \(file).rejected)" }
             if skipped > 0 { text += ", \(skipped) records without a line skipped" }
             return text
         }
@@ -63,15 +63,15 @@ public enum DeadLetterReplay {
         while start < lines.count && report.failure == nil {
             let batch = Array(lines[start..<min(start + configuration.influxdb.batchSize, lines.count)])
             start += batch.count
-            let refusedBefore = report.refused
+            let rejectedBefore = report.rejected
             report.failure = replay(
                 batch,
                 through: transport,
-                refusedInto: rejected,
+                rejectedInto: rejected,
                 maxSettleTime: configuration.delivery.maxSettleTime,
                 report: &report
             )
-            report.stored += report.failure == nil ? batch.count - (report.refused - refusedBefore) : 0
+            report.stored += report.failure == nil ? batch.count - (report.rejected - rejectedBefore) : 0
         }
         return report
     }
@@ -79,7 +79,7 @@ public enum DeadLetterReplay {
     private static func replay(
         _ lines: [String],
         through transport: CurlInfluxTransport,
-        refusedInto rejected: DeadLetterFile,
+        rejectedInto rejected: DeadLetterFile,
         maxSettleTime: Duration,
         report: inout Report
     ) -> String? {
@@ -96,7 +96,7 @@ public enum DeadLetterReplay {
             }
         }
         rejected.append(sender.takeRejected(at: WallClock.nanoseconds()).records)
-        report.refused += sender.delivery.rejectedCount
+        report.rejected += sender.delivery.rejectedCount
         return nil
     }
 }

@@ -67,9 +67,9 @@ extension BatchWriter {
             )
         case .deadLetterWriteFailed(let error, let held, let retryDelay, let suppressed):
             logger.error(
-                "Cannot write the dead-letter file; the refused lines stay buffered and the write is retried.",
+                "Cannot write the dead-letter file; the rejected lines stay buffered and the write is retried.",
                 metadata: [
-                    "dead_letters.path": "\(path)", "error": "\(error)", "points.refused": "\(held)",
+                    "dead_letters.path": "\(path)", "error": "\(error)", "points.rejected": "\(held)",
                     "retry.delay": "\(ConfigDuration.format(retryDelay))", "log.suppressed": "\(suppressed)",
                 ]
             )
@@ -82,7 +82,7 @@ extension BatchWriter {
             logger.error(
                 "InfluxDB rejected lines for good; they are in the dead-letter file.",
                 metadata: [
-                    "points.refused": "\(points)", "influx.status": "\(status.map(String.init) ?? "?")",
+                    "points.rejected": "\(points)", "influx.status": "\(status.map(String.init) ?? "?")",
                     "influx.message": "\(message)", "dead_letters.path": "\(path)", "log.suppressed": "\(suppressed)",
                 ]
             )

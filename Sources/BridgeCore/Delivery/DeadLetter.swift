@@ -1,7 +1,8 @@
-// iotflow-bridge: one refused piece of data, as a JSON line an operator can read and replay.
+// iotflow-bridge: one dead-letter record (refused by the mapping, rejected by InfluxDB) as a JSON line.
 // SPDX-License-Identifier: Apache-2.0
 
-/// A record in a dead-letter file: what was refused, when, by whom and why.
+/// A record in a dead-letter file: what was refused (by the mapping) or rejected (by InfluxDB),
+/// when, by whom and why.
 ///
 /// One format serves both files: lines InfluxDB rejected (`line`, `status`; the
 /// `dead_letters.path` file) and messages the mapping refused (`topic`, `payload`; the
@@ -16,15 +17,15 @@
 /// escaping would more than double it, is written as `payload_base64`. Keys that do not apply are
 /// left out.
 public struct DeadLetter: Equatable, Sendable {
-    /// When it was refused, nanoseconds since the epoch.
+    /// When it was refused or rejected, nanoseconds since the epoch.
     public var time: Int64
     /// The server's or the mapping's reason.
     public var reason: String
-    /// The HTTP status of the refusal, for server rejections.
+    /// The HTTP status, for lines InfluxDB rejected.
     public var status: Int?
     /// The device, from the line's `device_id` tag or the topic.
     public var device: String?
-    /// The line-protocol line that was refused (without its newline).
+    /// The line-protocol line InfluxDB rejected (without its newline).
     public var line: String?
     /// The MQTT topic of a refused message.
     public var topic: String?
