@@ -12,6 +12,9 @@ ensure_packages "${BUILD_PACKAGES[@]}" "${SERVER_PACKAGES[@]}" "${CHECK_PACKAGES
 echo "==> format"
 bash scripts/check-format.sh
 
+echo "==> shape (files <= 300 lines, functions <= 60, nesting <= 4)"
+python3 scripts/check-shape.py
+
 echo "==> build (warnings are errors)"
 swift build --build-tests -Xswiftc -warnings-as-errors --explicit-target-dependency-import-check error
 
