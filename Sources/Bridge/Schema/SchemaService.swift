@@ -115,7 +115,8 @@ final class SchemaService: Service {
 }
 
 /// Refresh requests for the schema thread, and its wait for the next read.
-// `requested` and `interrupted` are read and written only while `condition` is locked.
+// `@unchecked Sendable`: lock-protected. `condition` guards all of the mutable state
+// (`requested`, `interrupted`), which is read and written only while it is locked.
 private final class RefreshRequests: @unchecked Sendable {
     private let condition = NSCondition()
     private var requested = false
