@@ -10,18 +10,19 @@ import Testing
 @testable import BridgeCore
 
 @Suite struct ReloadServiceTests {
-    @Test func everyKeyPrintConfigWritesIsComparedOnReload() {
-        var section = ""
-        var printed: [String] = []
-        for line in BridgeConfiguration().renderedYAML().split(separator: "\n") {
-            guard line.hasPrefix(" ") else {
-                section = String(line.dropLast())
-                continue
-            }
-            let key = line.trimmingCharacters(in: .whitespaces).drop { $0 == "#" || $0 == " " }.prefix { $0 != ":" }
-            printed.append("\(section).\(key)")
+    /// Every stored setting of every section has its key in the one key list, so a reload
+    /// compares it and names it when it changes: a new setting without a key fails here.
+    @Test func everyStoredSettingHasAKeyAReloadCompares() {
+        let sections = Mirror(reflecting: BridgeConfiguration()).children
+        let fileNames = ["deadLetters": "dead_letters"]
+        #expect(sections.count == Set(BridgeConfiguration.keys.map(\.section)).count)
+        for section in sections {
+            let label = section.label ?? ""
+            let name = fileNames[label] ?? label
+            let settings = Mirror(reflecting: section.value).children.count
+            let keys = BridgeConfiguration.keys.filter { $0.section == name }.count
+            #expect(settings == keys, "\(name): \(settings) stored settings, \(keys) keys")
         }
-        #expect(ConfigurationReload.keys == printed)
     }
 
     /// A bridge (memory buffer, not started) whose logs are captured.

@@ -33,9 +33,6 @@ public struct ConfigurationReload: Equatable, Sendable {
         restartKeys = changed.filter { !$0.appliesOnReload }.map(\.name)
     }
 
-    /// Every key a configuration has, in file order, as `print-config` writes them.
-    static var keys: [String] { BridgeConfiguration.keys.map(\.name) }
-
     /// The keys whose values differ between `old` and `new`, in file order.
     public static func changedKeys(from old: BridgeConfiguration, to new: BridgeConfiguration) -> [String] {
         BridgeConfiguration.keys.filter { $0.entry.differs(old, new) }.map(\.name)
