@@ -348,6 +348,29 @@ private struct Harness {
         #expect(harness.counters.snapshot().pointsDropped == 2)
     }
 
+    /// A memory buffer stopped while its batch holds a rejected line the dead-letter file never
+    /// took, and lines InfluxDB never answered for: none of them counts as written.
+    @Test func aHeldBatchCutShortByTheDrainCountsOnlyStoredLinesAsWritten() async {
+        let transport = ScriptedTransport()
+        // The bad line is rejected until it is alone (bisection), then the rest get no reply.
+        transport.answer = { body in
+            body.hasPrefix("m,device_id=a bad")
+                ? .rejected(status: 400, message: "unable to parse") : .retryable(status: nil, message: "no reply")
+        }
+        let harness = Harness(
+            transport: transport,
+            batchSize: 4,
+            drain: .milliseconds(300),
+            deadLetterPath: "/dev/null/dead-letters.jsonl"
+        )
+        harness.append(["m,device_id=a bad 1\n", "m v=2 2\n", "m v=3 3\n", "m v=4 4\n"])
+        #expect(poll { (transport.waitForWrites(4)?.count ?? 0) >= 4 })
+        await harness.stop()
+        let counters = harness.counters.snapshot()
+        #expect(counters.pointsWritten == 0 && counters.pointsDropped == 4, "\(counters)")
+        #expect(harness.messages(.error).contains { "\($0.message)".hasPrefix("Stopped before the dead-letter file") })
+    }
+
     // MARK: reloaded influxdb settings
 
     private static let batching = "Batching with the reloaded influxdb settings from the next batch."

@@ -95,8 +95,9 @@ extension BatchWriter {
     /// is left is kept by the durable buffer or counted as dropped.
     func finishDrain(held: WriterStateMachine.BatchExtent?, deadLetters: [DeadLetter]) {
         if !deadLetters.isEmpty && !buffer.isDurable, let held, let delivery = sender?.delivery {
-            // The memory buffer cannot keep the held batch: its stored lines count as written, and
-            // the rejected ones, whose records the file never took, are logged here and dropped.
+            // The memory buffer cannot keep the held batch: its stored lines count as written; the
+            // rejected ones, whose records the file never took, are logged here and dropped, and so
+            // are the lines the drain ended before InfluxDB answered for.
             logger.error(
                 "Stopped before the dead-letter file took the rejected lines; they are logged here and dropped.",
                 metadata: [
@@ -105,8 +106,9 @@ extension BatchWriter {
                 ]
             )
             buffer.removeBatch(points: held.points, bytes: held.bytes)
-            BridgeCounters.add(held.points - delivery.rejectedCount, to: counters.pointsWritten)
-            BridgeCounters.add(delivery.rejectedCount, to: counters.pointsDropped)
+            let unsent = delivery.unsettled.reduce(0) { $0 + $1.count }
+            BridgeCounters.add(held.points - delivery.rejectedCount - unsent, to: counters.pointsWritten)
+            BridgeCounters.add(delivery.rejectedCount + unsent, to: counters.pointsDropped)
             sender = nil
         }
         let (left, _) = buffer.occupancy
