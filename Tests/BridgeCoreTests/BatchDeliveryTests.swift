@@ -4,13 +4,6 @@
 import BridgeCore
 import Testing
 
-/// A manual clock: an instant that tests move by hand.
-private struct ManualClock {
-    var now = ContinuousClock.Instant.now
-
-    mutating func advance(_ duration: Duration) { now += duration }
-}
-
 /// Lines `m,device_id=d<i> v=<i> <timestamp>` for i in 0..<count, with their bytes and lengths.
 private struct Lines {
     var texts: [String]
@@ -242,58 +235,5 @@ private struct Lines {
     @Test(arguments: [(1, 16), (2, 32), (5, 64), (1000, 176), (5000, 224), (1_000_000, 336)])
     func theRequestLimitGrowsWithTheLogarithmOfTheBatch(lines: Int, limit: Int) {
         #expect(BatchDelivery.settleRequestLimit(lines: lines) == limit)
-    }
-}
-
-@Suite struct RequestSizeLimitTests {
-    @Test func learnsFromTooLargeAndGrowsBackSlowly() {
-        var limit = RequestSizeLimit(ceiling: 1_000_000)
-        limit.tooLarge(bytes: 1_000_000)
-        #expect(limit.current == 500_000)
-        limit.tooLarge(bytes: 500_000)
-        #expect(limit.current == 250_000)
-        for _ in 0..<99 { limit.accepted(bytes: 250_000) }
-        #expect(limit.current == 250_000)
-        limit.accepted(bytes: 250_000)
-        #expect(limit.current == 312_500)
-        limit.tooLarge(bytes: 312_500)
-        #expect(limit.current == 250_000)  // the largest size accepted, not half of the rejected one
-    }
-}
-
-@Suite struct DeadLetterBacklogTests {
-    private let letters = (0..<3).map { DeadLetter(time: Int64($0), reason: "bad", status: 400, line: "m v=\($0)") }
-
-    @Test func failedWritesKeepTheRecordsAndBackOffUntilOneWorks() {
-        var clock = ManualClock()
-        var backlog = DeadLetterBacklog(policy: RetryPolicy(initial: .seconds(1), maximum: .seconds(8)))
-        #expect(!backlog.isDue(at: clock.now) && backlog.isEmpty)
-        backlog.add(letters)
-        #expect(backlog.isDue(at: clock.now))
-
-        #expect(backlog.wrote(0, at: clock.now, random: 1) == .failed(first: true, retryAt: clock.now + .seconds(1)))
-        clock.advance(.milliseconds(999))
-        #expect(!backlog.isDue(at: clock.now))
-        clock.advance(.milliseconds(1))
-        #expect(backlog.isDue(at: clock.now))
-        #expect(backlog.wrote(0, at: clock.now, random: 1) == .failed(first: false, retryAt: clock.now + .seconds(2)))
-        clock.advance(.seconds(2))
-        #expect(backlog.wrote(0, at: clock.now, random: 1) == .failed(first: false, retryAt: clock.now + .seconds(4)))
-        #expect(backlog.records == letters)
-
-        clock.advance(.seconds(4))
-        #expect(backlog.wrote(3, at: clock.now, random: 1) == .recovered(failures: 3))
-        #expect(backlog.isEmpty && backlog.retryAt == nil)
-        backlog.add(letters)
-        #expect(backlog.wrote(3, at: clock.now, random: 1) == nil)
-    }
-
-    @Test func aPartWrittenIsNotWrittenAgain() {
-        var backlog = DeadLetterBacklog(policy: RetryPolicy())
-        backlog.add(letters)
-        _ = backlog.wrote(1, at: .now, random: 0)
-        #expect(backlog.records == Array(letters.dropFirst()))
-        _ = backlog.wrote(.max, at: .now, random: 0)
-        #expect(backlog.isEmpty)
     }
 }

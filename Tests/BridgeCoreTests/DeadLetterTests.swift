@@ -4,7 +4,7 @@
 import BridgeCore
 import Testing
 
-@Suite struct DeadLetterRecordTests {
+@Suite struct DeadLetterTests {
     private func record(
         _ reason: RefusalReason,
         parts: [MappingRefusal],
@@ -64,9 +64,7 @@ import Testing
         #expect(controls.contains("payload_base64") && controls.utf8.count < 4000 * 4 / 3 + 200)
         #expect(record(.malformedJSON, parts: [], payload: Array("a\tb".utf8)).jsonLine.contains(#""payload":"a\tb""#))
     }
-}
 
-@Suite struct DeadLetterTests {
     @Test func encodesOneJSONLineAndReadsItBack() {
         let letter = DeadLetter(
             time: 1_704_110_400_123_456_789,

@@ -96,20 +96,3 @@ import Testing
         #expect(letter.jsonLine.utf8.count < 2 * payload.count + 4096)
     }
 }
-
-@Suite struct ReservedKeyTests {
-    @Test(arguments: ["time", "_measurement", "_field"])
-    func aKeyInfluxDBReservesIsRefusedAndTheRestIsStored(key: String) {
-        var mapper = PointMapper(configuration: MappingConfiguration(timestampKeys: ["ts"]))
-        var writer = LineProtocolWriter()
-        let payload = Array(#"{"\#(key)": 1, "t": 2, "metadata": {"\#(key)": "x"}, "data": {"v": 3}}"#.utf8)
-        let result = Array(defaultTopic.utf8).withUnsafeBytes { topic in
-            payload.withUnsafeBytes { mapper.map(topic: topic, payload: $0, receivedAt: 5, into: &writer) }
-        }
-        #expect(result == .mapped(points: 1, skippedFields: 0))
-        #expect(String(decoding: writer.bytes, as: UTF8.self) == "environment,device_id=dev-1 t=2,v=3 5\n")
-        #expect(
-            mapper.refusals == [MappingRefusal(.reservedKey, field: key), MappingRefusal(.reservedKey, field: key)]
-        )
-    }
-}

@@ -1,26 +1,10 @@
-// iotflow-bridge: the durable buffer's bytes: CRC-32C, records, checkpoints, the ledger.
+// iotflow-bridge: the durable buffer's bytes: records, segment names and headers, checkpoints.
 // SPDX-License-Identifier: Apache-2.0
 
 import BridgeCore
 import Testing
 
 @Suite struct SegmentFormatTests {
-    @Test func crc32cMatchesTheStandardCheckValues() {
-        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
-        #expect(CRC32C.checksum([UInt8](repeating: 0, count: 32)) == 0x8A91_36AA)
-        #expect(CRC32C.checksum([UInt8]()) == 0)
-        // Any split gives the same checksum as the whole (the 8-byte path and the byte path agree).
-        let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-        let whole = CRC32C.checksum(bytes)
-        for split in [1, 7, 8, 9, 500, 999] {
-            let first = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[..<split])) }
-            let both = bytes.withUnsafeBytes {
-                CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[split...]), continuing: first)
-            }
-            #expect(both == whole)
-        }
-    }
-
     private func record(_ lines: [String]) -> [UInt8] {
         var output: [UInt8] = []
         let bytes = Array(lines.joined().utf8)
@@ -88,22 +72,5 @@ import Testing
             #expect(BufferCheckpoint(encoded: damaged) == nil)
         }
         #expect(BufferCheckpoint(encoded: Array(bytes.prefix(31))) == nil)
-    }
-
-    @Test func theLedgerMovesTheCheckpointByPoints() {
-        var ledger = RecordLedger()
-        #expect(ledger.checkpoint == nil)
-        ledger.loaded(segment: 1, offset: 16, points: 3)
-        ledger.loaded(segment: 1, offset: 100, points: 2, firstPoint: 0)
-        ledger.loaded(segment: 2, offset: 16, points: 4, firstPoint: 1)
-        ledger.remove(points: 2)
-        #expect(ledger.checkpoint == BufferCheckpoint(segment: 1, offset: 16, acceptedPoints: 2))
-        ledger.remove(points: 1)
-        #expect(ledger.checkpoint == BufferCheckpoint(segment: 1, offset: 100, acceptedPoints: 0))
-        ledger.remove(points: 3)
-        // A record loaded after its first point was taken counts that point too.
-        #expect(ledger.checkpoint == BufferCheckpoint(segment: 2, offset: 16, acceptedPoints: 2))
-        ledger.remove(points: 3)
-        #expect(ledger.isEmpty && ledger.checkpoint == nil)
     }
 }
