@@ -20,6 +20,17 @@ import Testing
         #expect(done && !isMain)
     }
 
+    /// The kernel knows the thread by its name (what `top -H` and `/proc/<pid>/task/*/comm` show).
+    @Test func theKernelKnowsTheThreadByItsName() async {
+        let comm = Mutex("")
+        let thread = DedicatedThread(name: "iotflow-named") {
+            let text = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? ""
+            comm.withLock { $0 = text }
+        }
+        await thread.join()
+        #expect(comm.withLock { $0 } == "iotflow-named\n")
+    }
+
     @Test func anErrorTheServiceBodyThrowsIsRethrown() async {
         await #expect(throws: BodyFailed()) {
             try await DedicatedThread.runService(name: "iotflow-test", interrupt: {}, body: { _ in throw BodyFailed() })

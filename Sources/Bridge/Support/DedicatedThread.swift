@@ -11,13 +11,16 @@ import Synchronization
 final class DedicatedThread: Sendable {
     private let finished = ReadinessEvent()
 
-    /// Starts `body` on a new thread named `name` (visible in `top -H` and core dumps).
+    /// Starts `body` on a new thread named `name` (at most 15 bytes; visible in `top -H`,
+    /// `/proc/<pid>/task/*/comm` and core dumps).
     init(name: String, body: @escaping @Sendable () -> Void) {
         let thread = Thread { [finished] in
+            // Named from inside: on Linux, Foundation passes a name to the kernel only when it is
+            // set on the current thread; set before `start()`, the thread kept its spawner's name.
+            Thread.current.name = name
             body()
             finished.fire()
         }
-        thread.name = name
         thread.start()
     }
 
