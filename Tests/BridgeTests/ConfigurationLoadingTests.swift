@@ -36,6 +36,15 @@ private let everyKeySet = """
       topics: ["a/+/telemetry/+", "b/+"]
       reconnect_min: 2s
       reconnect_max: 1m
+      tls:
+        enabled: true
+        server_name: "broker.internal"
+        ca_file: "/etc/bridge/mqtt-ca.pem"
+        ca_path: "/etc/bridge/mqtt-cas"
+        cert_file: "/etc/bridge/mqtt-client.pem"
+        key_file: "/etc/bridge/mqtt-client.key"
+        min_version: "1.3"
+        insecure_skip_verify: true
     mapping:
       routes: ["a/{device_id}/telemetry/{measurement}", "b/{_} -> b"]
       topic_tag: true
@@ -72,6 +81,13 @@ private let everyKeySet = """
       max_batch_bytes: 1048576
       flush_interval: 2s
       flush_jitter: 500ms
+      tls:
+        ca_file: "/etc/bridge/influx-ca.pem"
+        ca_path: "/etc/bridge/influx-cas"
+        cert_file: "/etc/bridge/influx-client.pem"
+        key_file: "/etc/bridge/influx-client.key"
+        min_version: "1.3"
+        insecure_skip_verify: true
     retry:
       initial: 2s
       max: 2m
@@ -111,14 +127,24 @@ private let everyKeySet = """
 
     @Test func sampleFileShowsEveryKeyWithItsDefaultAndNoOtherKey() throws {
         let sample = try String(contentsOfFile: samplePath, encoding: .utf8)
-        var lines: [String: [Substring]] = [:]
+        // Each key line as `print-config` writes it: "  name: value", or "  # name: ..." when unset;
+        // a subsection's keys ("  tls:", then "    ca_file: ...") become "  tls.ca_file: ...".
+        var lines: [String: [String]] = [:]
         var section = ""
+        var subsection = ""
         for line in sample.split(separator: "\n") where !line.hasPrefix("#") {
             if !line.hasPrefix(" ") {
                 section = String(line.dropLast())
                 #expect(line.hasSuffix(":"), "\(line)")
+            } else if !line.hasPrefix("    "), line.hasSuffix(":"), !line.hasPrefix("  #") {
+                subsection = line.trimmingCharacters(in: .whitespaces).dropLast() + "."
+            } else if line.hasPrefix("    ") {
+                let body = line.dropFirst(4)
+                let comment = body.hasPrefix("# ") ? "# " : ""
+                lines[section, default: []].append("  \(comment)\(subsection)\(body.dropFirst(comment.count))")
             } else {
-                lines[section, default: []].append(line)
+                subsection = ""
+                lines[section, default: []].append(String(line))
             }
         }
         #expect(Set(lines.keys) == Set(BridgeConfiguration.keys.map(\.section)))
