@@ -100,6 +100,48 @@ struct MQTTTLSTests {
         _ = await bridge.terminate()
     }
 
+    @Test func anUnreadableKeyFileIsNamedOnceAndTheBridgeKeepsRetrying() async throws {
+        try Integration.requireServers()
+        let certificates = try TestCertificates()
+        let broker = try MosquittoBroker(tls: .init(certificates, requireClientCertificate: true))
+        try await broker.start()
+        let sink = try FakeInfluxServer()
+        let identity = try certificates.makeClient(commonName: "bridge-no-key")
+        let absentKey = certificates.directory.appendingPathComponent("absent.key")
+        let bridge = BridgeProcess(
+            brokerPort: broker.port,
+            influxURL: sink.baseURL.absoluteString,
+            extra: tlsEnvironment(caFile: certificates.caFile, identity: identity)
+                .merging(["MQTT_TLS_KEY_FILE": absentKey.path]) { $1 }
+        )
+        try await bridge.start(waitingForSubscription: false)
+        try await eventually("a failed connect logged") { bridge.logText.contains("Cannot connect") }
+        try await Task.sleep(for: .seconds(2))
+        let errors = bridge.logText.split(separator: "\n").filter { $0.contains(" error ") || $0.contains(" warning ") }
+        #expect(bridge.isRunning)
+        #expect(errors.count == 1, "\(bridge.logText)")
+        let error = String(errors.first ?? "")
+        #expect(error.contains("mqtt.tls.key_file: cannot read \(absentKey.path): No such file"), "\(error)")
+        #expect(await bridge.terminate().status == 0)
+    }
+
+    @Test func aServerNameOtherThanTheHostIsRefusedAtStart() async throws {
+        try Integration.requireServers()
+        let certificates = try TestCertificates()
+        let sink = try FakeInfluxServer()
+        let bridge = BridgeProcess(
+            brokerPort: 8883,
+            influxURL: sink.baseURL.absoluteString,
+            extra: ["MQTT_TLS_CA_FILE": certificates.caFile.path, "MQTT_TLS_SERVER_NAME": "broker.example"]
+        )
+        try await bridge.start(waitingForSubscription: false)
+        try await eventually("the bridge to exit") { !bridge.isRunning }
+        #expect(
+            bridge.logText.contains("mqtt.tls.server_name broker.example differs from mqtt.host"),
+            "\(bridge.logText)"
+        )
+    }
+
     // MARK: - Helpers
 
     /// mosquitto with a TLS listener that requires a client certificate of the test CA, and InfluxDB.
