@@ -86,7 +86,7 @@ extension BridgeConfiguration {
     }
 
     /// The dotted paths of every scalar or list in a YAML file (`mqtt.host`, `mqtt.topics`).
-    private static func yamlKeys(atPath path: String) throws -> [String] {
+    static func yamlKeys(atPath path: String) throws -> [String] {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         guard let root = try Yams.compose(yaml: text) else { return [] }
         var keys: [String] = []
