@@ -90,7 +90,12 @@ struct CheckConfig: AsyncParsableCommand {
             let configuration = try await options.load()
             let problems = configuration.tlsFileProblems
             if !problems.isEmpty { throw ConfigurationError(issues: problems) }
-            for warning in configuration.warnings + configuration.secretFileWarnings(configFile: options.config) {
+            for warning in configuration.warnings
+                + configuration.secretFileWarnings(
+                    configFile: options.config,
+                    environment: ProcessInfo.processInfo.environment
+                )
+            {
                 FileHandle.standardError.write(Data("warning: \(warning.key) \(warning.message)\n".utf8))
             }
             print("configuration OK")

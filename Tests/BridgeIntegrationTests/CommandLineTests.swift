@@ -100,6 +100,13 @@ struct CommandLineTests {
         chmod(password, 0o644)
         chmod(token, 0o640)
         chmod(client.keyFile.path, 0o604)
+        // A credential is systemd's to protect: its mode is not warned about.
+        let credentials = URL(fileURLWithPath: password).deletingLastPathComponent().appendingPathComponent(
+            "credentials-\(UUID().uuidString)"
+        )
+        try FileManager.default.createDirectory(at: credentials, withIntermediateDirectories: false)
+        try FileManager.default.copyItem(at: client.keyFile, to: credentials.appendingPathComponent("influxdb-tls-key"))
+        chmod(credentials.appendingPathComponent("influxdb-tls-key").path, 0o644)
         let file = try configFile("influxdb:\n  password: \"ip\"\n  username: \"iu\"\n")
         chmod(file, 0o644)
         let (status, output) = try await runProgram(
@@ -108,6 +115,7 @@ struct CommandLineTests {
             environment: [
                 "MQTT_USERNAME": "u", "MQTT_PASSWORD_FILE": password, "INFLUXDB_TOKEN_FILE": token,
                 "MQTT_TLS_CERT_FILE": client.certificateFile.path, "MQTT_TLS_KEY_FILE": client.keyFile.path,
+                "CREDENTIALS_DIRECTORY": credentials.path, "INFLUXDB_TLS_CERT_FILE": client.certificateFile.path,
             ]
         )
         #expect(status == 0, "\(output)")

@@ -17,21 +17,23 @@ extension BridgeConfiguration {
 
     /// What `check-config` warns about in the files holding secrets: a password, token or TLS
     /// key file, or the configuration file `configFile` when it holds a secret key, that its group
-    /// or others may read.
-    public func secretFileWarnings(configFile: String?) -> [ConfigurationError.Issue] {
+    /// or others may read. Files in `$CREDENTIALS_DIRECTORY` are systemd's to protect (a private
+    /// mount only the unit may read, whose file modes may show an ACL's mask), so they are left out.
+    public func secretFileWarnings(
+        configFile: String?,
+        environment: [String: String]
+    ) -> [ConfigurationError.Issue] {
+        let credentials = environment["CREDENTIALS_DIRECTORY"].map { $0.hasSuffix("/") ? $0 : $0 + "/" }
         let secretFiles = [
             ("mqtt.password_file", mqtt.passwordFile), ("influxdb.token_file", influxdb.tokenFile),
             ("mqtt.tls.key_file", mqtt.tls.keyFile), ("influxdb.tls.key_file", influxdb.tls.keyFile),
         ]
-        var warnings = secretFiles.compactMap { key, path in
-            path.flatMap { path in
-                Self.readers(of: path).map {
-                    ConfigurationError.Issue(
-                        key: key,
-                        message: "'\(path)' is readable by \($0); chmod 600, or use a systemd credential"
-                    )
-                }
-            }
+        var warnings: [ConfigurationError.Issue] = []
+        for case (let key, let path?) in secretFiles where !(credentials.map(path.hasPrefix) ?? false) {
+            guard let readers = Self.readers(of: path) else { continue }
+            warnings.append(
+                .init(key: key, message: "'\(path)' is readable by \(readers); chmod 600, or use a systemd credential")
+            )
         }
         if let configFile, let readers = Self.readers(of: configFile) {
             let secretKeys = Set(Self.keys.filter(\.isSecret).map(\.name))
