@@ -352,7 +352,7 @@ private let everyKeySet = """
         )
         #expect(fromFile.influxdb.token == Secret("from-file"))
 
-        let credential = try temporaryFile("from-credential\n", name: "influx-token")
+        let credential = try temporaryFile("from-credential\n", name: "influxdb-token")
         let directory = URL(fileURLWithPath: credential).deletingLastPathComponent().path
         let fromCredential = try await BridgeConfiguration.load(
             filePath: nil,
@@ -372,6 +372,48 @@ private let everyKeySet = """
             )
         }
         #expect(both?.issues.map(\.key) == ["influxdb.token_file"])
+    }
+
+    @Test func eachSecretComesFromItsCredentialWhenSetNowhereElse() async throws {
+        let directory = URL(fileURLWithPath: try temporaryFile("old-name-token\n", name: "influx-token"))
+            .deletingLastPathComponent().path
+        let oldName = try await BridgeConfiguration.load(
+            filePath: nil,
+            environment: ["CREDENTIALS_DIRECTORY": directory]
+        )
+        #expect(oldName.influxdb.token == Secret("old-name-token"))
+        for (name, text) in [
+            ("influxdb-token", "cred-token\n"), ("mqtt-password", "cred-password\n"), ("mqtt-tls-key", "KEY"),
+            ("influxdb-tls-key", "KEY"),
+        ] {
+            try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
+        }
+        let environment = [
+            "CREDENTIALS_DIRECTORY": directory, "MQTT_USERNAME": "u", "MQTT_TLS_CERT_FILE": "/m.pem",
+            "INFLUXDB_TLS_CERT_FILE": "/i.pem",
+        ]
+        let fromCredentials = try await BridgeConfiguration.load(filePath: nil, environment: environment)
+        #expect(fromCredentials.influxdb.token == Secret("cred-token"))
+        #expect(fromCredentials.mqtt.password == Secret("cred-password"))
+        #expect(fromCredentials.mqtt.tls.keyFile == directory + "/mqtt-tls-key")
+        #expect(fromCredentials.influxdb.tls.keyFile == directory + "/influxdb-tls-key")
+
+        let passwordFile = try temporaryFile("file-password\n", name: "password")
+        let keysWin = try await BridgeConfiguration.load(
+            filePath: nil,
+            environment: environment.merging([
+                "INFLUXDB_TOKEN": "env-token", "MQTT_PASSWORD_FILE": passwordFile, "MQTT_TLS_KEY_FILE": "/m.key",
+                "INFLUXDB_TLS_KEY_FILE": "/i.key",
+            ]) { $1 }
+        )
+        #expect(keysWin.influxdb.token == Secret("env-token") && keysWin.mqtt.password == Secret("file-password"))
+        #expect(keysWin.mqtt.tls.keyFile == "/m.key" && keysWin.influxdb.tls.keyFile == "/i.key")
+
+        // A key credential with no certificate to go with it is named, not silently used.
+        let error = await #expect(throws: ConfigurationError.self) {
+            try await BridgeConfiguration.load(filePath: nil, environment: ["CREDENTIALS_DIRECTORY": directory])
+        }
+        #expect(error?.issues.map(\.key) == ["mqtt.username", "mqtt.tls.cert_file", "influxdb.tls.cert_file"])
     }
 
     @Test func printedConfigurationNeverShowsSecretsAndReadsBack() async throws {

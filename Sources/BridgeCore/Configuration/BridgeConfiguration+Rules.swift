@@ -46,6 +46,26 @@ extension BridgeConfiguration {
         )
     }
 
+    // MARK: tls
+
+    /// A client certificate is of no use without its key, nor a key without its certificate
+    /// (libmosquitto refuses either alone). The key may come from a systemd credential, which
+    /// fills `key_file`: this rule also catches a credential loaded for a section with no certificate.
+    func clientCertificateComesWithItsKey(_ tls: TLSConfiguration, section: String) -> [ConfigurationError.Issue] {
+        [
+            unless(
+                tls.certFile == nil || tls.keyFile != nil,
+                "\(section).tls.key_file",
+                "must be set with \(section).tls.cert_file (the certificate's private key)"
+            ),
+            unless(
+                tls.keyFile == nil || tls.certFile != nil,
+                "\(section).tls.cert_file",
+                "must be set with \(section).tls.key_file (the key's certificate)"
+            ),
+        ].compactMap { $0 }
+    }
+
     // MARK: mapping
 
     /// One issue per valid `mqtt.topics` filter no route can match (nothing when a route is invalid:

@@ -31,7 +31,7 @@ public struct InfluxConfiguration: Equatable, Sendable {
     /// API token (`influxdb.token`): `Authorization: Token …` for v1/v2, `Bearer …` for v3.
     public var token: Secret?
     /// A file holding the token (`influxdb.token_file`); under systemd,
-    /// `$CREDENTIALS_DIRECTORY/influx-token` is used when neither is set.
+    /// `$CREDENTIALS_DIRECTORY/influxdb-token` is used when neither is set.
     public var tokenFile: String?
     /// v1 username, sent with HTTP Basic auth (`influxdb.username`).
     public var username: String?

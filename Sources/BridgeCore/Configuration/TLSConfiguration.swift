@@ -16,7 +16,8 @@ public struct TLSConfiguration: Equatable, Sendable {
     public var caPath: String?
     /// The client certificate, PEM, for servers that require one (`tls.cert_file`, mTLS).
     public var certFile: String?
-    /// The client certificate's private key, PEM (`tls.key_file`).
+    /// The client certificate's private key, PEM (`tls.key_file`); when unset, the systemd
+    /// credential `mqtt-tls-key` or `influxdb-tls-key`, if loaded, is used.
     public var keyFile: String?
     /// The lowest TLS version accepted, 1.2 or 1.3 (`tls.min_version`).
     public var minVersion: Version
