@@ -125,23 +125,6 @@ struct MQTTTLSTests {
         #expect(await bridge.terminate().status == 0)
     }
 
-    @Test func aServerNameOtherThanTheHostIsRefusedAtStart() async throws {
-        try Integration.requireServers()
-        let certificates = try TestCertificates()
-        let sink = try FakeInfluxServer()
-        let bridge = BridgeProcess(
-            brokerPort: 8883,
-            influxURL: sink.baseURL.absoluteString,
-            extra: ["MQTT_TLS_CA_FILE": certificates.caFile.path, "MQTT_TLS_SERVER_NAME": "broker.example"]
-        )
-        try await bridge.start(waitingForSubscription: false)
-        try await eventually("the bridge to exit") { !bridge.isRunning }
-        #expect(
-            bridge.logText.contains("mqtt.tls.server_name broker.example differs from mqtt.host"),
-            "\(bridge.logText)"
-        )
-    }
-
     // MARK: - Helpers
 
     /// mosquitto with a TLS listener that requires a client certificate of the test CA, and InfluxDB.

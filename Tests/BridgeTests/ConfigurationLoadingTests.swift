@@ -38,7 +38,7 @@ private let everyKeySet = """
       reconnect_max: 1m
       tls:
         enabled: true
-        server_name: "broker.internal"
+        server_name: "broker.example"
         ca_file: "/etc/bridge/mqtt-ca.pem"
         ca_path: "/etc/bridge/mqtt-cas"
         cert_file: "/etc/bridge/mqtt-client.pem"

@@ -20,24 +20,6 @@ struct MQTTIntakeTLS {
 }
 
 extension MQTTIntake {
-    /// Refuses, at start, TLS settings libmosquitto cannot carry out.
-    ///
-    /// libmosquitto 2.0 checks the broker's certificate against the host it connects to, and sends
-    /// that name as SNI; it has no way to check another name. Rather than pretend to honour
-    /// `mqtt.tls.server_name`, the bridge refuses a value other than `mqtt.host`.
-    func checkTLSSettings() throws {
-        let mqtt = configuration.mqtt
-        if let name = mqtt.tlsServerName, name != mqtt.host {
-            throw BridgeError(
-                "mqtt.tls.server_name \(name) differs from mqtt.host \(mqtt.host): libmosquitto verifies the "
-                    + "certificate against mqtt.host only; set mqtt.host to the certificate's name instead"
-            )
-        }
-        if (mqtt.tls.certFile == nil) != (mqtt.tls.keyFile == nil) {
-            throw BridgeError("mqtt.tls.cert_file and mqtt.tls.key_file must be set together")
-        }
-    }
-
     /// Before each connect: sets TLS up if it is not yet, and turns the log capture on.
     ///
     /// - Returns: the failure, naming the key, when a file cannot be read or libmosquitto refuses.

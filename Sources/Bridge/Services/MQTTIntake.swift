@@ -95,7 +95,6 @@ final class MQTTIntake {
     /// Runs until `stop` is signalled. Throws only if the client cannot be created at all.
     func run(until stop: WakeSignal) throws {
         let mqtt = configuration.mqtt
-        if mqtt.usesTLS { try checkTLSSettings() }
         let client = try MosquittoClient(
             clientID: mqtt.clientID.isEmpty ? nil : mqtt.clientID,
             cleanSession: mqtt.cleanSession,

@@ -38,6 +38,17 @@ extension BridgeConfiguration {
         )
     }
 
+    /// libmosquitto 2.0 checks the broker's certificate against the host it connects to (and sends
+    /// it as SNI); it has no way to check another name, so `server_name` can only repeat the host.
+    var serverNameIsTheHost: ConfigurationError.Issue? {
+        unless(
+            mqtt.tlsServerName == nil || mqtt.tlsServerName == mqtt.host,
+            "mqtt.tls.server_name",
+            "must be mqtt.host or unset: libmosquitto verifies the broker's certificate against mqtt.host only, "
+                + "so set mqtt.host to the name the certificate carries"
+        )
+    }
+
     var reconnectMaxIsNotShorterThanMin: ConfigurationError.Issue? {
         unless(
             mqtt.reconnectMax >= mqtt.reconnectMin,

@@ -15,7 +15,7 @@ extension BridgeConfiguration {
         keyIssues(in: "mqtt")
             + [
                 clientIDKeepsTheSession, usernameComesWithThePassword, qos2IsNotDurable, sessionExpiryIsMQTT5,
-                reconnectMaxIsNotShorterThanMin,
+                reconnectMaxIsNotShorterThanMin, serverNameIsTheHost,
             ].compactMap { $0 } + clientCertificateComesWithItsKey(mqtt.tls, section: "mqtt")
     }
 
