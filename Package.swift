@@ -32,6 +32,12 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // Only for check-config's TLS file checks (PEM parsing, key against certificate).
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
         .systemLibrary(
             name: "CZlib",
             pkgConfig: "zlib",
@@ -48,6 +54,7 @@ let package = Package(
             name: "Bridge",
             dependencies: [
                 "BridgeCore",
+                "COpenSSL",
                 "Mosquitto",
                 "Curl",
                 .product(name: "Logging", package: "swift-log"),

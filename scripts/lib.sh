@@ -18,11 +18,13 @@ ensure_packages() {
 }
 
 # What building the bridge needs: the C libraries and pkg-config (the Swift toolchain is assumed).
-BUILD_PACKAGES=(pkg-config libmosquitto-dev libcurl4-openssl-dev zlib1g-dev)
+BUILD_PACKAGES=(pkg-config libmosquitto-dev libcurl4-openssl-dev zlib1g-dev libssl-dev)
 # systemd-analyze checks the unit file.
 CHECK_PACKAGES=(systemd python3 curl)
 # The real servers the tests and the demo run on loopback.
 SERVER_PACKAGES=(mosquitto mosquitto-clients influxdb influxdb-client victoria-metrics)
+# The TLS tests generate their certificate authorities and certificates with openssl.
+SERVER_PACKAGES+=(openssl)
 
 # A free TCP port on 127.0.0.1.
 free_port() {

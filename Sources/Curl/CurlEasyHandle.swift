@@ -21,8 +21,11 @@ public final class CurlEasyHandle {
 
     /// A new handle with the bridge's fixed options: no signals (threads), no `Expect:
     /// 100-continue` round trip, response bodies captured up to `maxResponseBodyBytes` (write
-    /// replies are small; a schema reply can be megabytes).
-    public init(maxResponseBodyBytes: Int = defaultMaxResponseBodyBytes) throws(CurlError) {
+    /// replies are small; a schema reply can be megabytes), and `tls` for `https://` URLs.
+    public init(
+        maxResponseBodyBytes: Int = defaultMaxResponseBodyBytes,
+        tls: CurlTLSOptions = CurlTLSOptions()
+    ) throws(CurlError) {
         self.maxResponseBodyBytes = maxResponseBodyBytes
         guard let handle = curl_easy_init() else {
             throw CurlError(code: CURLE_FAILED_INIT, message: "curl_easy_init failed")
@@ -42,6 +45,7 @@ public final class CurlEasyHandle {
             CCurl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, Unmanaged.passUnretained(self).toOpaque()),
             "CURLOPT_WRITEDATA"
         )
+        try tls.apply(to: handle)
     }
 
     deinit {
@@ -55,7 +59,8 @@ public final class CurlEasyHandle {
     ///   - headers: complete header lines without CRLF (`Content-Encoding: gzip`).
     ///   - timeout: the whole transfer, connect included.
     ///   - connectTimeout: the TCP (and TLS) connect phase.
-    /// - Throws: `CurlError` when no reply arrived (refused, reset, timed out, DNS).
+    /// - Throws: `CurlError` when no reply arrived (refused, reset, timed out, DNS, TLS: see
+    ///   `CurlError.tlsFailure`).
     public func post(
         url: String,
         headers: [String],

@@ -14,6 +14,34 @@ public struct CurlError: Error, CustomStringConvertible, Sendable {
     /// Whether the transfer timed out (connect or total).
     public var isTimeout: Bool { code == CURLE_OPERATION_TIMEDOUT }
 
+    /// Which side of a TLS connection failed, by `CURLcode`; `message` holds OpenSSL's reason.
+    public enum TLSFailure: Equatable, Sendable {
+        /// The server's certificate was not trusted or not for this host, or the CAs could not
+        /// be loaded (`CURLE_PEER_FAILED_VERIFICATION`, `CURLE_SSL_CACERT_BADFILE`,
+        /// `CURLE_SSL_ISSUER_ERROR`).
+        case serverCertificate
+        /// The client certificate or key could not be loaded, or the server wanted one and got
+        /// none (`CURLE_SSL_CERTPROBLEM`, `CURLE_SSL_CLIENTCERT`).
+        case clientCertificate
+        /// The handshake failed otherwise: no common version or cipher, an alert from the server
+        /// (`CURLE_SSL_CONNECT_ERROR`, `CURLE_SSL_CIPHER`).
+        case handshake
+    }
+
+    /// What failed, when the transfer failed in TLS; nil for any other failure.
+    public var tlsFailure: TLSFailure? {
+        switch code {
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR:
+            .serverCertificate
+        case CURLE_SSL_CERTPROBLEM, CURLE_SSL_CLIENTCERT:
+            .clientCertificate
+        case CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CIPHER:
+            .handshake
+        default:
+            nil
+        }
+    }
+
     public var description: String {
         message.isEmpty ? String(cString: curl_easy_strerror(code)) : message
     }

@@ -1,6 +1,8 @@
 // iotflow-bridge: what a MosquittoClient calls back into.
 // SPDX-License-Identifier: Apache-2.0
 
+import CMosquitto
+
 /// What a `MosquittoClient` calls back into.
 ///
 /// Every callback runs on the thread that drives the client's loop (`loopRead`, `loopWrite`,
@@ -21,6 +23,9 @@ public struct MosquittoCallbacks {
     public var onPublish: (_ messageID: CInt) -> Void
     /// libmosquitto's own log lines, with its `MOSQ_LOG_*` level.
     public var onLog: ((_ level: CInt, _ text: String) -> Void)?
+    /// `MOSQ_LOG_ERR`, the level of libmosquitto's error lines (OpenSSL's among them), for
+    /// owners that do not import `CMosquitto`.
+    public static let errorLogLevel = CInt(MOSQ_LOG_ERR)
 
     /// Callbacks that do nothing; set the ones you need.
     public init() {

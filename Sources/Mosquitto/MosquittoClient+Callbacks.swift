@@ -64,7 +64,7 @@ private func mosquittoPublishTrampoline(_: OpaquePointer?, _ context: UnsafeMuta
     client(context).callbacks.onPublish(messageID)
 }
 
-private func mosquittoLogTrampoline(
+func mosquittoLogTrampoline(
     _: OpaquePointer?,
     _ context: UnsafeMutableRawPointer?,
     _ level: CInt,

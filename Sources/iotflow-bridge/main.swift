@@ -64,6 +64,10 @@ struct Run: AsyncParsableCommand {
         // refused buffer write pauses intake like a full disk.
         signal(SIGPIPE, SIG_IGN)
         signal(SIGXFSZ, SIG_IGN)
+        // No core file: it would hold the token, the password and buffered payloads. A hard limit
+        // of 0 (prctl(PR_SET_DUMPABLE) is variadic in C, which Swift cannot call).
+        var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
+        setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
         LibraryBootstrap.initialize()
         defer { LibraryBootstrap.cleanup() }
 
@@ -82,9 +86,16 @@ struct CheckConfig: AsyncParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
-        do {
+        do throws(ConfigurationError) {
             let configuration = try await options.load()
-            for warning in configuration.warnings {
+            let problems = configuration.tlsFileProblems
+            if !problems.isEmpty { throw ConfigurationError(issues: problems) }
+            for warning in configuration.warnings
+                + configuration.secretFileWarnings(
+                    configFile: options.config,
+                    environment: ProcessInfo.processInfo.environment
+                )
+            {
                 FileHandle.standardError.write(Data("warning: \(warning.key) \(warning.message)\n".utf8))
             }
             print("configuration OK")

@@ -34,6 +34,16 @@ final class BrokerConnection {
                 threaded: false,
                 callbacks: callbacks
             )
+            if options.caFile != nil {
+                try client.setTLS(
+                    caFile: options.caFile,
+                    caPath: nil,
+                    certificateFile: options.certificateFile,
+                    keyFile: options.keyFile,
+                    minimumVersion: .v1_2,
+                    verifyingPeer: true
+                )
+            }
         } catch {
             throw SimulatorError("cannot create the MQTT client: \(error)")
         }

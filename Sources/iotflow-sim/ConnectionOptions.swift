@@ -26,6 +26,15 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .customLong("client-id"), help: "MQTT client id (default: iotflow-sim-<pid>).")
     var clientID: String?
 
+    @Option(name: .customLong("cafile"), help: "Connect over TLS, trusting the CAs in this PEM file.")
+    var caFile: String?
+
+    @Option(name: .customLong("cert"), help: "Client certificate (PEM) for TLS; needs --cafile and --key.")
+    var certificateFile: String?
+
+    @Option(name: .customLong("key"), help: "The client certificate's private key (PEM).")
+    var keyFile: String?
+
     /// The client id to use: the given one, or one unique to this process.
     var resolvedClientID: String {
         clientID ?? "iotflow-sim-\(getpid())"
@@ -44,6 +53,9 @@ struct ConnectionOptions: ParsableArguments {
         }
         guard !host.isEmpty else {
             throw ValidationError("--host must not be empty.")
+        }
+        guard (certificateFile == nil) == (keyFile == nil), certificateFile == nil || caFile != nil else {
+            throw ValidationError("--cert and --key go together, and need --cafile.")
         }
         if let clientID, clientID.isEmpty || clientID.utf8.count > 65535 {
             throw ValidationError("--client-id must be 1 to 65535 bytes long.")

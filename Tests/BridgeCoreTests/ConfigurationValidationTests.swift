@@ -102,6 +102,10 @@ import Testing
             ),
             ("mapping.max_field_types", { @Sendable (c: inout BridgeConfiguration) in c.mapping.maxFieldTypes = 0 }),
             ("mapping.device_registry", { @Sendable (c: inout BridgeConfiguration) in c.mapping.deviceRegistry = "" }),
+            (
+                "mqtt.tls.server_name",
+                { @Sendable (c: inout BridgeConfiguration) in c.mqtt.tlsServerName = "broker.example" }
+            ),
         ] as [(String, @Sendable (inout BridgeConfiguration) -> Void)]
     )
     func refusesInvalidValue(key: String, change: @Sendable (inout BridgeConfiguration) -> Void) {
@@ -113,6 +117,12 @@ import Testing
         } catch {
             #expect(error.issues.map(\.key).contains(key), "\(error)")
         }
+    }
+
+    @Test func aServerNameThatRepeatsTheHostIsValid() throws {
+        var configuration = BridgeConfiguration()
+        configuration.mqtt.tlsServerName = configuration.mqtt.host
+        try configuration.validate()
     }
 
     @Test func aMemoryBufferAllowsACleanSession() throws {

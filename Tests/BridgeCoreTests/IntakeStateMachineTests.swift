@@ -62,11 +62,30 @@ import Testing
         }
         #expect(machine.handle(.connectSucceeded, at: now) == Step(.checkRoom))
         #expect(machine.connection == .connected)
+        // Connected, but no CONNACK yet (a TLS handshake may still fail): the backoff stays.
+        #expect(machine.backoff == .seconds(5))
+        machine.connectionAccepted()
         #expect(machine.backoff == .seconds(1))
         // After a lost connection the next connect is due after the reset backoff: 1 s.
         let lost = machine.handle(.connectionLost(error: "gone"), at: now)
         #expect(lost == Step([.connectionLost(error: "gone")], .checkRoom))
         #expect(machine.handle(.roomChecked(hasRoom: true), at: now) == Step(.wait(until: now + .seconds(1))))
+    }
+
+    /// A TLS handshake fails in the first reads, after the TCP connect succeeded: that is a failed
+    /// connect, and the backoff goes on doubling instead of starting again at the minimum.
+    @Test func aConnectionEndedBeforeItsConnackBacksOffAsAFailedConnect() {
+        var machine = makeMachine(min: 1, max: 5)
+        reachConnect(&machine, at: t0, from: .started)
+        var now = t0
+        for delay in [1, 2, 4] {
+            #expect(machine.handle(.connectSucceeded, at: now) == Step(.checkRoom))
+            _ = machine.handle(.connectFailed(error: "certificate verify failed"), at: now)
+            #expect(machine.connection == .disconnected(nextConnect: now + .seconds(delay)))
+            now = now + .seconds(delay)
+            reachConnect(&machine, at: now, from: .waited)
+        }
+        #expect(machine.connectFailures == 3)
     }
 
     @Test func connectFailuresAreLoggedTheFirstAndEveryTenthTime() {

@@ -245,6 +245,9 @@ import Testing
         var fixed = machine.influx
         fixed.url = "http://127.0.0.1:9/"
         #expect(!WriterStateMachine.sameConnection(fixed, machine.influx))
+        var trustingAnotherCA = machine.influx
+        trustingAnotherCA.tls.caFile = "/etc/iotflow-bridge/ca.pem"
+        #expect(!WriterStateMachine.sameConnection(trustingAnotherCA, machine.influx))
         let effects = machine.handle(.settingsReloaded(fixed, connectionChanged: true), at: t(1000), random: 0)
         #expect(effects == [.log(.reloadedConnection(url: "http://127.0.0.1:9/"))])
         #expect(!machine.breakerIsOpen)

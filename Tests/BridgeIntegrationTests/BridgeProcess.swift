@@ -40,8 +40,9 @@ final class BridgeProcess: Sendable {
         ].merging(extra) { $1 }
     }
 
-    /// Starts the bridge and returns once it has subscribed (again).
-    func start() async throws {
+    /// Starts the bridge and returns once it has subscribed (again), or at once without
+    /// `waitingForSubscription` (a bridge that cannot connect).
+    func start(waitingForSubscription: Bool = true) async throws {
         let before = subscriptions
         let process = try ManagedProcess(
             executable: try Integration.product("iotflow-bridge"),
@@ -50,6 +51,7 @@ final class BridgeProcess: Sendable {
             logURL: log
         )
         current.withLock { $0 = process }
+        guard waitingForSubscription else { return }
         try await eventually(timeout: .seconds(30), "the bridge to subscribe") {
             guard process.isRunning else { throw HarnessError("the bridge exited: \(process.logTail())") }
             return subscriptions > before

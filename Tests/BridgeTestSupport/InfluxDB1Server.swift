@@ -27,6 +27,10 @@ public import Foundation
 /// Graphite, collectd, OpenTSDB, UDP and the ifql listener are already disabled by default, so the two
 /// ports above are the only sockets influxd opens.
 ///
+/// With `https`, the HTTP port serves https only (`[http] https-enabled`, with the given certificate and
+/// key), `baseURL` is `https://`, and the harness's own requests go through `CurlCommand`, trusting
+/// only the given CA.
+///
 /// Safe from any thread. Waits are bounded: start 20 s, stop 10 s then SIGKILL, each HTTP call 10 s.
 public final class InfluxDB1Server: Sendable {
     /// Always "127.0.0.1".
@@ -35,8 +39,23 @@ public final class InfluxDB1Server: Sendable {
     public let port: UInt16
     /// The RPC port used by `influxd backup`/`restore`; reserved only so it does not collide.
     public let rpcPort: UInt16
-    /// `http://127.0.0.1:<port>`.
+    /// `http://127.0.0.1:<port>`, or `https://` with `https`.
     public let baseURL: URL
+    /// The server certificate and key, and the CA the harness verifies them with; nil for plain http.
+    public let https: HTTPS?
+
+    /// What an https server presents, and the CA its clients trust.
+    public struct HTTPS: Sendable {
+        public var certificateFile: URL
+        public var keyFile: URL
+        public var caFile: URL
+
+        public init(certificateFile: URL, keyFile: URL, caFile: URL) {
+            self.certificateFile = certificateFile
+            self.keyFile = keyFile
+            self.caFile = caFile
+        }
+    }
     /// The scratch directory with `influxdb.conf`, `meta/`, `data/`, `wal/` and the log.
     public var directory: URL { server.directory }
     /// influxd's stdout and stderr, appended across restarts.
@@ -46,16 +65,20 @@ public final class InfluxDB1Server: Sendable {
 
     /// Reserves the ports and the scratch directory; the server does not start yet.
     ///
-    /// - Parameter executable: the `influxd` binary; defaults to `ServerBinaries.influxd`.
+    /// - Parameters:
+    ///   - executable: the `influxd` binary; defaults to `ServerBinaries.influxd`.
+    ///   - https: serve https only, with this certificate; nil for plain http.
     /// - Throws: `HarnessError` if influxd is not installed or the directory cannot be created.
-    public init(executable: String? = nil) throws {
+    public init(executable: String? = nil, https: HTTPS? = nil) throws {
         guard let executable = executable ?? ServerBinaries.influxd else {
             throw HarnessError("influxd is not installed (apt-get install influxdb)")
         }
         self.server = try ServerProcess(name: "influxd", executable: executable)
         self.port = FreePort.next()
         self.rpcPort = FreePort.next()
-        self.baseURL = LoopbackHTTP.url(port: port, path: "")
+        self.https = https
+        let plain = LoopbackHTTP.url(port: port, path: "")
+        self.baseURL = https == nil ? plain : URL(string: "https" + plain.absoluteString.dropFirst(4)) ?? plain
     }
 
     /// Whether the influxd process is alive.
@@ -70,8 +93,7 @@ public final class InfluxDB1Server: Sendable {
     public func start() async throws {
         let configuration = try server.writeConfiguration(makeConfiguration(), named: "influxdb.conf")
         try await server.start(arguments: ["-config", configuration.path], timeout: .seconds(20)) {
-            let url = LoopbackHTTP.url(port: port, path: "/ping")
-            let ping = try? await LoopbackHTTP.send("GET", url, timeout: .seconds(1))
+            let ping = try? await send("GET", path: "/ping", timeout: .seconds(1))
             return ping?.status == 204
         }
     }
@@ -103,8 +125,8 @@ public final class InfluxDB1Server: Sendable {
     /// - Parameter precision: `ns`, `u`, `ms`, `s`, `m` or `h`.
     /// - Throws: `HarnessError` with InfluxDB's error text for any other status.
     public func write(_ lineProtocol: String, database: String, precision: String = "ns") async throws {
-        let url = LoopbackHTTP.url(port: port, path: "/write", query: [("db", database), ("precision", precision)])
-        let reply = try await LoopbackHTTP.send("POST", url, body: Data(lineProtocol.utf8))
+        let query = [("db", database), ("precision", precision)]
+        let reply = try await send("POST", path: "/write", query: query, body: Data(lineProtocol.utf8))
         guard reply.status == 204 else {
             throw HarnessError("write to \(database) returned \(reply.status): \(reply.text)")
         }
@@ -121,9 +143,9 @@ public final class InfluxDB1Server: Sendable {
             form.append(("db", database))
         }
         let body = form.map { "\(LoopbackHTTP.encode($0.0))=\(LoopbackHTTP.encode($0.1))" }.joined(separator: "&")
-        let reply = try await LoopbackHTTP.send(
+        let reply = try await send(
             "POST",
-            LoopbackHTTP.url(port: port, path: "/query"),
+            path: "/query",
             body: Data(body.utf8),
             headers: ["Content-Type": "application/x-www-form-urlencoded"]
         )
@@ -165,10 +187,44 @@ public final class InfluxDB1Server: Sendable {
 
     // MARK: - Private
 
+    /// Sends one request to this server: through URLSession for http, through `CurlCommand` for https.
+    private func send(
+        _ method: String,
+        path: String,
+        query: [(String, String)] = [],
+        body: Data? = nil,
+        headers: [String: String] = [:],
+        timeout: Duration = .seconds(10)
+    ) async throws -> HTTPReply {
+        let url = LoopbackHTTP.url(port: port, path: path, query: query)
+        guard let https else {
+            return try await LoopbackHTTP.send(method, url, body: body, headers: headers, timeout: timeout)
+        }
+        let secure = URL(string: "https" + url.absoluteString.dropFirst(4)) ?? url
+        return try CurlCommand.send(
+            method,
+            secure,
+            caFile: https.caFile,
+            body: body,
+            headers: headers,
+            timeout: timeout
+        )
+    }
+
     /// Double-quotes an InfluxQL identifier, escaping backslashes and quotes as the InfluxQL scanner expects.
     static func quoteIdentifier(_ name: String) -> String {
         let escaped = name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
         return "\"\(escaped)\""
+    }
+
+    /// The `[http]` lines that turn https on, or none.
+    private var httpsConfiguration: String {
+        guard let https else { return "" }
+        return """
+              https-enabled = true
+              https-certificate = "\(https.certificateFile.path)"
+              https-private-key = "\(https.keyFile.path)"
+            """
     }
 
     private func makeConfiguration() -> String {
@@ -204,6 +260,7 @@ public final class InfluxDB1Server: Sendable {
               auth-enabled = false
               log-enabled = true
               pprof-enabled = false
+            \(httpsConfiguration)
 
             [logging]
               level = "warn"

@@ -39,8 +39,54 @@ import Synchronization
 /// With persistence on, mosquitto saves its database at a clean shutdown and every `autosave_interval`
 /// (default 1800 s), so `kill9()` loses whatever was queued since the last save, as a real crash would.
 ///
+/// With `tls`, the listener speaks TLS only (see `MosquittoBroker.TLS` for the lines it adds).
+///
 /// Safe from any thread. Every wait is bounded: start 10 s, stop 10 s then SIGKILL.
 public final class MosquittoBroker: Sendable {
+    /// A TLS listener's files and client-certificate policy. Adds to the listener:
+    ///
+    /// ```
+    /// cafile <caFile>                    # the CA client certificates must chain to
+    /// certfile <server.certificateFile>
+    /// keyfile <server.keyFile>
+    /// require_certificate true           # with requireClientCertificate: no certificate, no handshake
+    /// use_identity_as_username true      # the certificate's CN becomes the username, in the log as u'<CN>'
+    /// ```
+    public struct TLS: Sendable {
+        /// The CA file the broker verifies client certificates against.
+        public var caFile: URL
+        /// The broker's own certificate and key.
+        public var server: CertificatePair
+        /// Whether a client must present a certificate signed by `caFile`; its CN is then the username.
+        public var requireClientCertificate: Bool
+
+        /// A TLS listener with the given files.
+        public init(caFile: URL, server: CertificatePair, requireClientCertificate: Bool) {
+            self.caFile = caFile
+            self.server = server
+            self.requireClientCertificate = requireClientCertificate
+        }
+
+        /// The test CA's server certificate and CA file from `certificates`.
+        public init(_ certificates: TestCertificates, requireClientCertificate: Bool) {
+            self.init(
+                caFile: certificates.caFile,
+                server: certificates.server,
+                requireClientCertificate: requireClientCertificate
+            )
+        }
+
+        var configurationLines: [String] {
+            var lines = [
+                "cafile \(caFile.path)", "certfile \(server.certificateFile.path)", "keyfile \(server.keyFile.path)",
+            ]
+            if requireClientCertificate {
+                lines += ["require_certificate true", "use_identity_as_username true"]
+            }
+            return lines
+        }
+    }
+
     /// Always "127.0.0.1".
     public let host = "127.0.0.1"
     /// The TCP port, fixed at `init`.
@@ -52,6 +98,7 @@ public final class MosquittoBroker: Sendable {
 
     private let server: ServerProcess
     private let extraConfiguration: [String]
+    private let tls: TLS?
     private let persistence = Mutex(false)
 
     /// Reserves a port and a scratch directory; the broker does not start yet.
@@ -59,14 +106,16 @@ public final class MosquittoBroker: Sendable {
     /// - Parameters:
     ///   - executable: the broker binary; defaults to `ServerBinaries.mosquitto`.
     ///   - extraConfiguration: lines appended to the generated `mosquitto.conf`.
+    ///   - tls: makes the listener a TLS one.
     /// - Throws: `HarnessError` if mosquitto is not installed or the directory cannot be created.
-    public init(executable: String? = nil, extraConfiguration: [String] = []) throws {
+    public init(executable: String? = nil, extraConfiguration: [String] = [], tls: TLS? = nil) throws {
         guard let executable = executable ?? ServerBinaries.mosquitto else {
             throw HarnessError("mosquitto is not installed (apt-get install mosquitto)")
         }
         self.server = try ServerProcess(name: "mosquitto", executable: executable)
         self.port = FreePort.next()
         self.extraConfiguration = extraConfiguration
+        self.tls = tls
     }
 
     /// Whether the broker process is alive.
@@ -119,6 +168,7 @@ public final class MosquittoBroker: Sendable {
             "allow_anonymous true",
             "persistence \(persistence)",
         ]
+        lines += tls?.configurationLines ?? []
         if persistence {
             // mosquitto concatenates this with the file name, so the trailing slash is required.
             lines.append("persistence_location \(directory.path)/")

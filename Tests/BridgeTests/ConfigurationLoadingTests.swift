@@ -36,6 +36,15 @@ private let everyKeySet = """
       topics: ["a/+/telemetry/+", "b/+"]
       reconnect_min: 2s
       reconnect_max: 1m
+      tls:
+        enabled: true
+        server_name: "broker.example"
+        ca_file: "/etc/bridge/mqtt-ca.pem"
+        ca_path: "/etc/bridge/mqtt-cas"
+        cert_file: "/etc/bridge/mqtt-client.pem"
+        key_file: "/etc/bridge/mqtt-client.key"
+        min_version: "1.3"
+        insecure_skip_verify: true
     mapping:
       routes: ["a/{device_id}/telemetry/{measurement}", "b/{_} -> b"]
       topic_tag: true
@@ -72,6 +81,13 @@ private let everyKeySet = """
       max_batch_bytes: 1048576
       flush_interval: 2s
       flush_jitter: 500ms
+      tls:
+        ca_file: "/etc/bridge/influx-ca.pem"
+        ca_path: "/etc/bridge/influx-cas"
+        cert_file: "/etc/bridge/influx-client.pem"
+        key_file: "/etc/bridge/influx-client.key"
+        min_version: "1.3"
+        insecure_skip_verify: true
     retry:
       initial: 2s
       max: 2m
@@ -111,14 +127,24 @@ private let everyKeySet = """
 
     @Test func sampleFileShowsEveryKeyWithItsDefaultAndNoOtherKey() throws {
         let sample = try String(contentsOfFile: samplePath, encoding: .utf8)
-        var lines: [String: [Substring]] = [:]
+        // Each key line as `print-config` writes it: "  name: value", or "  # name: ..." when unset;
+        // a subsection's keys ("  tls:", then "    ca_file: ...") become "  tls.ca_file: ...".
+        var lines: [String: [String]] = [:]
         var section = ""
+        var subsection = ""
         for line in sample.split(separator: "\n") where !line.hasPrefix("#") {
             if !line.hasPrefix(" ") {
                 section = String(line.dropLast())
                 #expect(line.hasSuffix(":"), "\(line)")
+            } else if !line.hasPrefix("    "), line.hasSuffix(":"), !line.hasPrefix("  #") {
+                subsection = line.trimmingCharacters(in: .whitespaces).dropLast() + "."
+            } else if line.hasPrefix("    ") {
+                let body = line.dropFirst(4)
+                let comment = body.hasPrefix("# ") ? "# " : ""
+                lines[section, default: []].append("  \(comment)\(subsection)\(body.dropFirst(comment.count))")
             } else {
-                lines[section, default: []].append(line)
+                subsection = ""
+                lines[section, default: []].append(String(line))
             }
         }
         #expect(Set(lines.keys) == Set(BridgeConfiguration.keys.map(\.section)))
@@ -326,7 +352,7 @@ private let everyKeySet = """
         )
         #expect(fromFile.influxdb.token == Secret("from-file"))
 
-        let credential = try temporaryFile("from-credential\n", name: "influx-token")
+        let credential = try temporaryFile("from-credential\n", name: "influxdb-token")
         let directory = URL(fileURLWithPath: credential).deletingLastPathComponent().path
         let fromCredential = try await BridgeConfiguration.load(
             filePath: nil,
@@ -346,6 +372,48 @@ private let everyKeySet = """
             )
         }
         #expect(both?.issues.map(\.key) == ["influxdb.token_file"])
+    }
+
+    @Test func eachSecretComesFromItsCredentialWhenSetNowhereElse() async throws {
+        let directory = URL(fileURLWithPath: try temporaryFile("old-name-token\n", name: "influx-token"))
+            .deletingLastPathComponent().path
+        let oldName = try await BridgeConfiguration.load(
+            filePath: nil,
+            environment: ["CREDENTIALS_DIRECTORY": directory]
+        )
+        #expect(oldName.influxdb.token == Secret("old-name-token"))
+        for (name, text) in [
+            ("influxdb-token", "cred-token\n"), ("mqtt-password", "cred-password\n"), ("mqtt-tls-key", "KEY"),
+            ("influxdb-tls-key", "KEY"),
+        ] {
+            try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
+        }
+        let environment = [
+            "CREDENTIALS_DIRECTORY": directory, "MQTT_USERNAME": "u", "MQTT_TLS_CERT_FILE": "/m.pem",
+            "INFLUXDB_TLS_CERT_FILE": "/i.pem",
+        ]
+        let fromCredentials = try await BridgeConfiguration.load(filePath: nil, environment: environment)
+        #expect(fromCredentials.influxdb.token == Secret("cred-token"))
+        #expect(fromCredentials.mqtt.password == Secret("cred-password"))
+        #expect(fromCredentials.mqtt.tls.keyFile == directory + "/mqtt-tls-key")
+        #expect(fromCredentials.influxdb.tls.keyFile == directory + "/influxdb-tls-key")
+
+        let passwordFile = try temporaryFile("file-password\n", name: "password")
+        let keysWin = try await BridgeConfiguration.load(
+            filePath: nil,
+            environment: environment.merging([
+                "INFLUXDB_TOKEN": "env-token", "MQTT_PASSWORD_FILE": passwordFile, "MQTT_TLS_KEY_FILE": "/m.key",
+                "INFLUXDB_TLS_KEY_FILE": "/i.key",
+            ]) { $1 }
+        )
+        #expect(keysWin.influxdb.token == Secret("env-token") && keysWin.mqtt.password == Secret("file-password"))
+        #expect(keysWin.mqtt.tls.keyFile == "/m.key" && keysWin.influxdb.tls.keyFile == "/i.key")
+
+        // A key credential with no certificate to go with it is named, not silently used.
+        let error = await #expect(throws: ConfigurationError.self) {
+            try await BridgeConfiguration.load(filePath: nil, environment: ["CREDENTIALS_DIRECTORY": directory])
+        }
+        #expect(error?.issues.map(\.key) == ["mqtt.username", "mqtt.tls.cert_file", "influxdb.tls.cert_file"])
     }
 
     @Test func printedConfigurationNeverShowsSecretsAndReadsBack() async throws {

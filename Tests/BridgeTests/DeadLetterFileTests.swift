@@ -23,6 +23,18 @@ import Testing
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
     }
 
+    @Test func theFilesAndTheDirectoriesItCreatesAreTheOwnersOnly() throws {
+        let dir = try directory()
+        let path = dir + "/a/b/dl.jsonl"
+        let file = DeadLetterFile(path: path, maxBytes: 2_000, maxFiles: 2, logger: Logger(label: "t"))
+        #expect(file.append((0..<3).map(letter)) == 3)
+        func mode(_ path: String) -> Int {
+            ((try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int) ?? -1
+        }
+        #expect(mode(dir + "/a") == 0o700 && mode(dir + "/a/b") == 0o700)
+        #expect(mode(path) == 0o600 && mode(path + ".1") == 0o600)
+    }
+
     @Test func noFileEverPassesMaxBytesEvenWithinOneAppend() throws {
         let dir = try directory()
         let file = DeadLetterFile(path: dir + "/dl.jsonl", maxBytes: 10_000, maxFiles: 100, logger: Logger(label: "t"))

@@ -19,7 +19,10 @@ import Testing
         for section in sections {
             let label = section.label ?? ""
             let name = fileNames[label] ?? label
-            let settings = Mirror(reflecting: section.value).children.count
+            // A subsection (`tls`) counts as its own settings.
+            let settings = Mirror(reflecting: section.value).children.reduce(0) { count, child in
+                count + (child.value is TLSConfiguration ? Mirror(reflecting: child.value).children.count : 1)
+            }
             let keys = BridgeConfiguration.keys.filter { $0.section == name }.count
             #expect(settings == keys, "\(name): \(settings) stored settings, \(keys) keys")
         }

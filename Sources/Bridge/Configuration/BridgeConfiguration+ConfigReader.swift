@@ -21,9 +21,8 @@ extension BridgeConfiguration {
     /// 4. the built-in defaults (`BridgeConfiguration()`), which `etc/iotflow-bridge.yaml` shows.
     ///
     /// The keys are `BridgeConfiguration.keys`; a key in the file that is not one of them is an
-    /// issue. Secrets may also come from files: `mqtt.password_file`, `influxdb.token_file`, and
-    /// under systemd the credentials `influx-token` and `mqtt-password` in `$CREDENTIALS_DIRECTORY`
-    /// (`LoadCredential=`), used when no other value is set.
+    /// issue. Secrets may also come from files (`mqtt.password_file`, `influxdb.token_file`) and
+    /// from systemd credentials (`LoadCredential=`): see `readSecretFiles(environment:source:)`.
     public static func load(
         filePath: String?,
         environment: [String: String]
@@ -87,7 +86,7 @@ extension BridgeConfiguration {
     }
 
     /// The dotted paths of every scalar or list in a YAML file (`mqtt.host`, `mqtt.topics`).
-    private static func yamlKeys(atPath path: String) throws -> [String] {
+    static func yamlKeys(atPath path: String) throws -> [String] {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         guard let root = try Yams.compose(yaml: text) else { return [] }
         var keys: [String] = []
@@ -103,47 +102,6 @@ extension BridgeConfiguration {
         }
         walk(root, prefix: "")
         return keys.filter { !$0.isEmpty }
-    }
-
-    /// Fills passwords and tokens from `*_file` keys and systemd credentials.
-    private mutating func readSecretFiles(environment: [String: String], source: inout ConfigurationSource) {
-        func contents(of path: String, key: String) -> Secret? {
-            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
-            else {
-                source.issue(key, "cannot read '\(path)'")
-                return nil
-            }
-            let trimmed = text.trimmingCharacters(in: .newlines)
-            guard !trimmed.isEmpty else {
-                source.issue(key, "'\(path)' is empty")
-                return nil
-            }
-            return Secret(trimmed)
-        }
-        let credentials = environment["CREDENTIALS_DIRECTORY"].map { URL(fileURLWithPath: $0) }
-        func credential(_ name: String) -> Secret? {
-            guard let path = credentials?.appendingPathComponent(name).path,
-                FileManager.default.fileExists(atPath: path)
-            else { return nil }
-            return contents(of: path, key: "$CREDENTIALS_DIRECTORY/\(name)")
-        }
-        // Checked here rather than in validate(): once read, the file's secret is the value.
-        if let path = influxdb.tokenFile {
-            if influxdb.token != nil {
-                source.issue("influxdb.token_file", "set either influxdb.token or influxdb.token_file, not both")
-            }
-            influxdb.token = contents(of: path, key: "influxdb.token_file")
-        } else if influxdb.token == nil {
-            influxdb.token = credential("influx-token")
-        }
-        if let path = mqtt.passwordFile {
-            if mqtt.password != nil {
-                source.issue("mqtt.password_file", "set either mqtt.password or mqtt.password_file, not both")
-            }
-            mqtt.password = contents(of: path, key: "mqtt.password_file")
-        } else if mqtt.password == nil {
-            mqtt.password = credential("mqtt-password")
-        }
     }
 
     /// Checks what the mapping keys name beyond their values: the device registry file, read here

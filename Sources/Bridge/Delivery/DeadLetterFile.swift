@@ -143,9 +143,14 @@ public final class DeadLetterFile: Sendable {
         guard state.descriptor < 0 else { return }
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            // The records hold payloads: the directories made here and the file are the owner's only.
+            try FileManager.default.createDirectory(
+                atPath: directory,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
         }
-        let descriptor = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        let descriptor = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw BridgeError.system("cannot open", path) }
         var status = stat()
         fstat(descriptor, &status)

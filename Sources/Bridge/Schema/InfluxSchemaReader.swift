@@ -5,7 +5,7 @@ import BridgeCore
 import Curl
 
 /// One schema read (`SchemaRequest`): `influxdb.url` first, then each of `influxdb.failover_urls`
-/// until one answers, each request bounded by `influxdb.timeout`. A handle is made per read and
+/// until one answers, each request bounded by `influxdb.timeout` and made with `influxdb.tls`. A handle is made per read and
 /// freed after it (reads are rare), so the reply buffer does not stay allocated.
 ///
 /// Blocking: runs on the schema thread only, never on the MQTT thread or the cooperative pool.
@@ -28,7 +28,10 @@ struct InfluxSchemaReader: Sendable {
             single.url = url
             let request = SchemaRequest(configuration: single)
             do {
-                let handle = try CurlEasyHandle(maxResponseBodyBytes: maxReplyBytes)
+                let handle = try CurlEasyHandle(
+                    maxResponseBodyBytes: maxReplyBytes,
+                    tls: CurlTLSOptions(configuration.tls)
+                )
                 let response = try handle.post(
                     url: request.url,
                     headers: request.headers,
@@ -41,7 +44,7 @@ struct InfluxSchemaReader: Sendable {
                 }
                 return request.reply(status: response.status, body: response.body, capacity: capacity)
             } catch {
-                failure = "\(url): \(error)"
+                failure = "\(url): \(error.described(with: configuration.tls))"
             }
         }
         return .failed(failure)

@@ -15,6 +15,9 @@ extension MQTTIntake {
         }
         callbacks.onSubscribe = { [unowned self] _, granted in subscribedTo(granted) }
         callbacks.onMessage = { [unowned self] message in handle(message) }
+        if configuration.mqtt.usesTLS {
+            callbacks.onLog = { [unowned self] level, text in heard(level, text) }
+        }
         return callbacks
     }
 
@@ -27,6 +30,7 @@ extension MQTTIntake {
             return
         }
         machine.connectionAccepted()
+        tlsConnectionAccepted()
         logger.notice(
             "Connected to the MQTT broker.",
             metadata: [

@@ -62,6 +62,8 @@ final class MQTTIntake {
     private var dropped = (total: 0, unlogged: 0)
     /// Bytes that must be free before reading another burst: room for a maximal message.
     private let readReserveBytes: Int
+    /// TLS between connects (`MQTTIntake+TLS.swift`); unused without `mqtt.usesTLS`.
+    var tlsState = MQTTIntakeTLS()
 
     init(
         configuration: BridgeConfiguration,
@@ -143,7 +145,7 @@ final class MQTTIntake {
                 try client.loopMisc()
                 return .wrote
             } catch {
-                return .connectionLost(error: "\(error)")
+                return failed(error, connecting: false)
             }
         case .exit(let disconnectingGracefully):
             // Best effort: PUBACKs for what was buffered, then a DISCONNECT the broker reads before
@@ -155,6 +157,7 @@ final class MQTTIntake {
 
     private func connect(_ client: MosquittoClient) -> IntakeStateMachine.Event {
         let mqtt = configuration.mqtt
+        if mqtt.usesTLS, let failure = prepareTLSConnect(client) { return .connectFailed(error: failure) }
         do {
             try client.connect(
                 host: mqtt.host,
@@ -164,7 +167,7 @@ final class MQTTIntake {
             )
             return .connectSucceeded
         } catch {
-            return .connectFailed(error: "\(error)")
+            return failed(error, connecting: true)
         }
     }
 
@@ -194,8 +197,9 @@ final class MQTTIntake {
         do {
             try client.loopRead()
         } catch {
-            return .connectionLost(error: "\(error)")
+            return failed(error, connecting: false)
         }
+        endTLSLogging(client)
         return .read(moreWaiting: isReadable(client.socket))
     }
 
@@ -248,13 +252,12 @@ final class MQTTIntake {
                 logger.notice("Buffer has room again: intake resumed.", metadata: metadata)
             }
         case .connectFailed(let error, let delay, let attempts):
-            logger.error(
-                "Cannot connect to the MQTT broker.",
-                metadata: [
-                    "mqtt.host": "\(configuration.mqtt.host)", "mqtt.port": "\(configuration.mqtt.port)",
-                    "error": "\(error)", "retry.delay": "\(ConfigDuration.format(delay))", "attempts": "\(attempts)",
-                ]
-            )
+            var metadata: Logger.Metadata = [
+                "mqtt.host": "\(configuration.mqtt.host)", "mqtt.port": "\(configuration.mqtt.port)",
+                "error": "\(error)", "retry.delay": "\(ConfigDuration.format(delay))", "attempts": "\(attempts)",
+            ]
+            if configuration.mqtt.usesTLS { metadata["mqtt.tls"] = "\(tlsSummary)" }
+            logger.error("Cannot connect to the MQTT broker.", metadata: metadata)
         case .connectionLost(let error):
             logger.warning("Lost the MQTT connection.", metadata: ["error": "\(error)"])
         case .disconnectedWhilePaused:

@@ -7,8 +7,8 @@ public import Logging
 
 /// Writes requests with one reused libcurl handle (keep-alive across requests), gzip-compressing
 /// the body when configured. When a request gets no reply at all and `influxdb.failover_urls`
-/// lists more URLs, the next request goes to the next one, round robin. Confined to the writer
-/// thread.
+/// lists more URLs, the next request goes to the next one, round robin. `influxdb.tls` applies to
+/// every `https://` URL among them. Confined to the writer thread.
 public final class CurlInfluxTransport: InfluxTransport {
     private let handle: CurlEasyHandle
     private let endpoints: [InfluxEndpoint]
@@ -19,7 +19,7 @@ public final class CurlInfluxTransport: InfluxTransport {
 
     /// A transport for a validated configuration.
     public init(configuration: InfluxConfiguration, logger: Logger) throws {
-        self.handle = try CurlEasyHandle()
+        self.handle = try CurlEasyHandle(tls: CurlTLSOptions(configuration.tls))
         self.endpoints = ([configuration.url] + configuration.failoverURLs).map { url in
             var single = configuration
             single.url = url
@@ -51,6 +51,7 @@ public final class CurlInfluxTransport: InfluxTransport {
                 retryAfterSeconds: response.retryAfterSeconds
             )
         } catch {
+            let reason = error.described(with: configuration.tls)
             if endpoints.count > 1 {
                 current = (current + 1) % endpoints.count
                 logger.warning(
@@ -58,7 +59,7 @@ public final class CurlInfluxTransport: InfluxTransport {
                     metadata: ["influx.url": "\(endpoint.baseURL)", "influx.next_url": "\(endpoints[current].baseURL)"]
                 )
             }
-            return WriteOutcome(status: nil, body: Array(error.description.utf8))
+            return WriteOutcome(status: nil, body: Array(reason.utf8))
         }
     }
 }

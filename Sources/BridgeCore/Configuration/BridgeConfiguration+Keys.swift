@@ -69,12 +69,25 @@ extension BridgeConfiguration {
     public func renderedYAML() -> String {
         var text = ""
         var section = ""
+        var subsection = ""
         for key in Self.keys {
             if key.section != section {
                 section = key.section
+                subsection = ""
                 text += "\(section):\n"
             }
-            text += key.formatted(self).map { "  \(key.entry.name): \($0)\n" } ?? "  # \(key.entry.name): (not set)\n"
+            // A dotted name (`tls.ca_file`) is a key of a subsection, whose keys are listed together.
+            let parts = key.entry.name.split(separator: ".", maxSplits: 1)
+            var indent = "  "
+            if parts.count == 2 {
+                if parts[0] != subsection {
+                    subsection = String(parts[0])
+                    text += "  \(subsection):\n"
+                }
+                indent = "    "
+            }
+            let name = parts.last ?? ""
+            text += key.formatted(self).map { "\(indent)\(name): \($0)\n" } ?? "\(indent)# \(name): (not set)\n"
         }
         return text
     }

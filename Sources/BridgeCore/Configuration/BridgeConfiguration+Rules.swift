@@ -38,12 +38,43 @@ extension BridgeConfiguration {
         )
     }
 
+    /// libmosquitto 2.0 checks the broker's certificate against the host it connects to (and sends
+    /// it as SNI); it has no way to check another name, so `server_name` can only repeat the host.
+    var serverNameIsTheHost: ConfigurationError.Issue? {
+        unless(
+            mqtt.tlsServerName == nil || mqtt.tlsServerName == mqtt.host,
+            "mqtt.tls.server_name",
+            "must be mqtt.host or unset: libmosquitto verifies the broker's certificate against mqtt.host only, "
+                + "so set mqtt.host to the name the certificate carries"
+        )
+    }
+
     var reconnectMaxIsNotShorterThanMin: ConfigurationError.Issue? {
         unless(
             mqtt.reconnectMax >= mqtt.reconnectMin,
             "mqtt.reconnect_max",
             "must not be shorter than mqtt.reconnect_min"
         )
+    }
+
+    // MARK: tls
+
+    /// A client certificate is of no use without its key, nor a key without its certificate
+    /// (libmosquitto refuses either alone). The key may come from a systemd credential, which
+    /// fills `key_file`: this rule also catches a credential loaded for a section with no certificate.
+    func clientCertificateComesWithItsKey(_ tls: TLSConfiguration, section: String) -> [ConfigurationError.Issue] {
+        [
+            unless(
+                tls.certFile == nil || tls.keyFile != nil,
+                "\(section).tls.key_file",
+                "must be set with \(section).tls.cert_file (the certificate's private key)"
+            ),
+            unless(
+                tls.keyFile == nil || tls.certFile != nil,
+                "\(section).tls.cert_file",
+                "must be set with \(section).tls.key_file (the key's certificate)"
+            ),
+        ].compactMap { $0 }
     }
 
     // MARK: mapping

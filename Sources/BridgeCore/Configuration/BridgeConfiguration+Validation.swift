@@ -15,8 +15,8 @@ extension BridgeConfiguration {
         keyIssues(in: "mqtt")
             + [
                 clientIDKeepsTheSession, usernameComesWithThePassword, qos2IsNotDurable, sessionExpiryIsMQTT5,
-                reconnectMaxIsNotShorterThanMin,
-            ].compactMap { $0 }
+                reconnectMaxIsNotShorterThanMin, serverNameIsTheHost,
+            ].compactMap { $0 } + clientCertificateComesWithItsKey(mqtt.tls, section: "mqtt")
     }
 
     private var mappingIssues: [ConfigurationError.Issue] {
@@ -26,6 +26,7 @@ extension BridgeConfiguration {
     private var influxIssues: [ConfigurationError.Issue] {
         keyIssues(in: "influxdb") + influxDestinationIsNamed
             + [influxUsernameComesWithThePassword].compactMap { $0 }
+            + clientCertificateComesWithItsKey(influxdb.tls, section: "influxdb")
     }
 
     private var deliveryIssues: [ConfigurationError.Issue] {
@@ -40,23 +41,5 @@ extension BridgeConfiguration {
         keyIssues(in: "buffer")
             + [bufferHoldsABatchWhileWriting, bufferHoldsTheLargestMessages].compactMap { $0 }
             + (buffer.durable ? durableBufferIssues + durableSessionIssues : [])
-    }
-}
-
-extension BridgeConfiguration {
-    /// What is allowed but weakens a guarantee, each naming its key: `check-config` prints these
-    /// and the bridge logs them at start.
-    public var warnings: [ConfigurationError.Issue] {
-        var warnings: [ConfigurationError.Issue] = []
-        if buffer.durable && mqtt.qos == 0 {
-            warnings.append(
-                .init(
-                    key: "mqtt.qos",
-                    message:
-                        "is 0: the broker neither queues nor redelivers QoS 0 messages, so they are not covered by the durable buffer's no-loss promise"
-                )
-            )
-        }
-        return warnings
     }
 }

@@ -31,7 +31,7 @@ public struct InfluxConfiguration: Equatable, Sendable {
     /// API token (`influxdb.token`): `Authorization: Token …` for v1/v2, `Bearer …` for v3.
     public var token: Secret?
     /// A file holding the token (`influxdb.token_file`); under systemd,
-    /// `$CREDENTIALS_DIRECTORY/influx-token` is used when neither is set.
+    /// `$CREDENTIALS_DIRECTORY/influxdb-token` is used when neither is set.
     public var tokenFile: String?
     /// v1 username, sent with HTTP Basic auth (`influxdb.username`).
     public var username: String?
@@ -52,6 +52,9 @@ public struct InfluxConfiguration: Equatable, Sendable {
     /// Random extra delay up to this, added to each timed flush so bridges restarted together
     /// do not write in lockstep (`influxdb.flush_jitter`).
     public var flushJitter: Duration
+    /// CAs, client certificate and key, version and verification for `https://` URLs
+    /// (`influxdb.tls.*`); `http://` URLs ignore them.
+    public var tls: TLSConfiguration
 
     /// The defaults, which `etc/iotflow-bridge.yaml` shows.
     public init(
@@ -72,7 +75,8 @@ public struct InfluxConfiguration: Equatable, Sendable {
         batchSize: Int = 5000,
         maxBatchBytes: Int = 4 * 1024 * 1024,
         flushInterval: Duration = .seconds(10),
-        flushJitter: Duration = .seconds(1)
+        flushJitter: Duration = .seconds(1),
+        tls: TLSConfiguration = TLSConfiguration()
     ) {
         self.api = api
         self.url = url
@@ -92,36 +96,38 @@ public struct InfluxConfiguration: Equatable, Sendable {
         self.maxBatchBytes = maxBatchBytes
         self.flushInterval = flushInterval
         self.flushJitter = flushJitter
+        self.tls = tls
     }
 }
 
 extension InfluxConfiguration {
     /// The section's keys, in file order.
-    static let keys: [SectionKey<Self>] = [
-        .key("api", \.api, .choice),
-        .key("url", \.url, .string, .require(baseURLMessage, isBaseURL)),
-        .key(
-            "failover_urls",
-            \.failoverURLs,
-            .list,
-            .each({ "'\($0)' is not an http:// or https:// base URL" }, isBaseURL)
-        ),
-        .key("database", \.database, .string),
-        .key("retention_policy", \.retentionPolicy, .optionalString),
-        .key("org", \.org, .string),
-        .key("bucket", \.bucket, .string),
-        .key("token", \.token, .secret),
-        .key("token_file", \.tokenFile, .optionalString),
-        .key("username", \.username, .optionalString),
-        .key("password", \.password, .secret),
-        .key("timeout", \.timeout, .duration, .within(.seconds(1)...Duration.seconds(600))),
-        .key("connect_timeout", \.connectTimeout, .duration, .within(.milliseconds(100)...Duration.seconds(600))),
-        .key("gzip", \.gzip, .bool),
-        .key("batch_size", \.batchSize, .int, .within(1...1_000_000)),
-        .key("max_batch_bytes", \.maxBatchBytes, .int, .within(1024...64 * 1024 * 1024)),
-        .key("flush_interval", \.flushInterval, .duration, .within(.milliseconds(100)...Duration.seconds(3600))),
-        .key("flush_jitter", \.flushJitter, .duration, .within(.zero...Duration.seconds(3600))),
-    ]
+    static let keys: [SectionKey<Self>] =
+        [
+            .key("api", \.api, .choice),
+            .key("url", \.url, .string, .require(baseURLMessage, isBaseURL)),
+            .key(
+                "failover_urls",
+                \.failoverURLs,
+                .list,
+                .each({ "'\($0)' is not an http:// or https:// base URL" }, isBaseURL)
+            ),
+            .key("database", \.database, .string),
+            .key("retention_policy", \.retentionPolicy, .optionalString),
+            .key("org", \.org, .string),
+            .key("bucket", \.bucket, .string),
+            .key("token", \.token, .secret),
+            .key("token_file", \.tokenFile, .optionalString),
+            .key("username", \.username, .optionalString),
+            .key("password", \.password, .secret),
+            .key("timeout", \.timeout, .duration, .within(.seconds(1)...Duration.seconds(600))),
+            .key("connect_timeout", \.connectTimeout, .duration, .within(.milliseconds(100)...Duration.seconds(600))),
+            .key("gzip", \.gzip, .bool),
+            .key("batch_size", \.batchSize, .int, .within(1...1_000_000)),
+            .key("max_batch_bytes", \.maxBatchBytes, .int, .within(1024...64 * 1024 * 1024)),
+            .key("flush_interval", \.flushInterval, .duration, .within(.milliseconds(100)...Duration.seconds(3600))),
+            .key("flush_jitter", \.flushJitter, .duration, .within(.zero...Duration.seconds(3600))),
+        ] + TLSConfiguration.keys.map { $0.lifted(through: \.tls, prefix: "tls.") }
 
     private static let baseURLMessage = "must be an http:// or https:// base URL without credentials, query or fragment"
 

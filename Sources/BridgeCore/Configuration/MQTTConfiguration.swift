@@ -54,6 +54,13 @@ public struct MQTTConfiguration: Equatable, Sendable {
     public var reconnectMin: Duration
     /// Longest reconnect delay (`mqtt.reconnect_max`).
     public var reconnectMax: Duration
+    /// Whether to connect over TLS even when no file in `tls` is set, trusting the system's CAs
+    /// (`mqtt.tls.enabled`). See `usesTLS`.
+    public var tlsEnabled: Bool
+    /// The name the broker's certificate must carry, when it is not `host` (`mqtt.tls.server_name`).
+    public var tlsServerName: String?
+    /// CAs, client certificate and key, version and verification (`mqtt.tls.*`).
+    public var tls: TLSConfiguration
 
     /// The defaults, which `etc/iotflow-bridge.yaml` shows.
     public init(
@@ -71,7 +78,10 @@ public struct MQTTConfiguration: Equatable, Sendable {
         retained: RetainedPolicy = .skip,
         topics: [String] = ["iotflow/devices/+/telemetry/+"],
         reconnectMin: Duration = .seconds(1),
-        reconnectMax: Duration = .seconds(30)
+        reconnectMax: Duration = .seconds(30),
+        tlsEnabled: Bool = false,
+        tlsServerName: String? = nil,
+        tls: TLSConfiguration = TLSConfiguration()
     ) {
         self.host = host
         self.port = port
@@ -88,10 +98,16 @@ public struct MQTTConfiguration: Equatable, Sendable {
         self.topics = topics
         self.reconnectMin = reconnectMin
         self.reconnectMax = reconnectMax
+        self.tlsEnabled = tlsEnabled
+        self.tlsServerName = tlsServerName
+        self.tls = tls
     }
 }
 
 extension MQTTConfiguration {
+    /// Whether the bridge connects over TLS: `tls.enabled`, or any file in `tls` set.
+    public var usesTLS: Bool { tlsEnabled || tls.namesAFile }
+
     /// The session-expiry interval MQTT 5 sends, in seconds: 0xFFFFFFFF (`never`) for nil.
     public var sessionExpirySeconds: UInt32 {
         guard let sessionExpiry else { return .max }
@@ -101,33 +117,36 @@ extension MQTTConfiguration {
 
 extension MQTTConfiguration {
     /// The section's keys, in file order.
-    static let keys: [SectionKey<Self>] = [
-        .key("host", \.host, .string, .require("must not be empty") { !$0.isEmpty }),
-        .key("port", \.port, .int, .within(1...65535)),
-        .key("client_id", \.clientID, .string, .require("must be at most 65535 bytes") { $0.utf8.count <= 65535 }),
-        .key("username", \.username, .optionalString),
-        .key("password", \.password, .secret),
-        .key("password_file", \.passwordFile, .optionalString),
-        .key("keepalive", \.keepalive, .duration, .within(.seconds(5)...Duration.seconds(65535))),
-        .key("qos", \.qos, .int, .within(0...2, "must be 0, 1 or 2")),
-        .key("clean_session", \.cleanSession, .bool),
-        .key("protocol", \.protocolVersion, .quotedChoice),
-        .key(
-            "session_expiry",
-            \.sessionExpiry,
-            .durationOrNever,
-            .within(.zero...Duration.seconds(Int64(UInt32.max - 1))),
-            shownWhen: { $0.protocolVersion == .v5 }
-        ),
-        .key("retained", \.retained, .choice),
-        .key(
-            "topics",
-            \.topics,
-            .list,
-            .require("must name at least one topic filter") { !$0.isEmpty },
-            .each({ "'\($0)' is not a valid MQTT topic filter" }, TopicFilter.isValid)
-        ),
-        .key("reconnect_min", \.reconnectMin, .duration, .within(.milliseconds(100)...Duration.seconds(3600))),
-        .key("reconnect_max", \.reconnectMax, .duration, .within(.milliseconds(100)...Duration.seconds(3600))),
-    ]
+    static let keys: [SectionKey<Self>] =
+        [
+            .key("host", \.host, .string, .require("must not be empty") { !$0.isEmpty }),
+            .key("port", \.port, .int, .within(1...65535)),
+            .key("client_id", \.clientID, .string, .require("must be at most 65535 bytes") { $0.utf8.count <= 65535 }),
+            .key("username", \.username, .optionalString),
+            .key("password", \.password, .secret),
+            .key("password_file", \.passwordFile, .optionalString),
+            .key("keepalive", \.keepalive, .duration, .within(.seconds(5)...Duration.seconds(65535))),
+            .key("qos", \.qos, .int, .within(0...2, "must be 0, 1 or 2")),
+            .key("clean_session", \.cleanSession, .bool),
+            .key("protocol", \.protocolVersion, .quotedChoice),
+            .key(
+                "session_expiry",
+                \.sessionExpiry,
+                .durationOrNever,
+                .within(.zero...Duration.seconds(Int64(UInt32.max - 1))),
+                shownWhen: { $0.protocolVersion == .v5 }
+            ),
+            .key("retained", \.retained, .choice),
+            .key(
+                "topics",
+                \.topics,
+                .list,
+                .require("must name at least one topic filter") { !$0.isEmpty },
+                .each({ "'\($0)' is not a valid MQTT topic filter" }, TopicFilter.isValid)
+            ),
+            .key("reconnect_min", \.reconnectMin, .duration, .within(.milliseconds(100)...Duration.seconds(3600))),
+            .key("reconnect_max", \.reconnectMax, .duration, .within(.milliseconds(100)...Duration.seconds(3600))),
+            .key("tls.enabled", \.tlsEnabled, .bool),
+            .key("tls.server_name", \.tlsServerName, .optionalString),
+        ] + TLSConfiguration.keys.map { $0.lifted(through: \.tls, prefix: "tls.") }
 }

@@ -44,10 +44,14 @@ public struct SectionKey<Section>: Sendable {
         )
     }
 
-    /// The same key, reached through `path` from a value that holds the section.
-    func lifted<Whole>(through path: any WritableKeyPath<Whole, Section> & Sendable) -> SectionKey<Whole> {
+    /// The same key, reached through `path` from a value that holds the section; `prefix` names
+    /// a subsection (`tls.` makes `ca_file` the key `tls.ca_file`).
+    func lifted<Whole>(
+        through path: any WritableKeyPath<Whole, Section> & Sendable,
+        prefix: String = ""
+    ) -> SectionKey<Whole> {
         SectionKey<Whole>(
-            name: name,
+            name: prefix + name,
             isSecret: isSecret,
             read: { whole, source, key in read(&whole[keyPath: path], &source, key) },
             format: { format($0[keyPath: path]) },

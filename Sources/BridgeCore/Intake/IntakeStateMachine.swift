@@ -17,9 +17,10 @@
 ///
 /// While disconnected: check room; while paused, look again every 100 ms without connecting
 /// (the broker queues meanwhile); otherwise connect once `nextConnect` has come. Each failed
-/// connect doubles the backoff from `reconnectMin` up to `reconnectMax`; a successful one resets
-/// it. The failure is logged the first time and then every tenth, until the broker accepts a
-/// connection. A lost connection reconnects after the current backoff.
+/// connect doubles the backoff from `reconnectMin` up to `reconnectMax`; a connection the broker
+/// accepts (CONNACK) resets it. A connection that ends before its CONNACK (a failed TLS handshake)
+/// is a failed connect. The failure is logged the first time and then every tenth, until the
+/// broker accepts a connection. A lost connection reconnects after the current backoff.
 ///
 /// A failed commit holds everything: no read and no write, so no PUBACK leaves for what is not
 /// durable. It is retried once a second and logged at the first failure, then at most once a
@@ -53,7 +54,8 @@ public struct IntakeStateMachine: Sendable {
         case roomChecked(hasRoom: Bool)
         /// The connect call succeeded.
         case connectSucceeded
-        /// The connect call failed; `error` is the text for the log.
+        /// The connect call failed, or the connection ended before the broker's CONNACK (a TLS
+        /// handshake runs in the first reads and writes); `error` is the text for the log.
         case connectFailed(error: String)
         /// The poll ended; `socketReady` when the broker's socket has an event.
         case polled(socketReady: Bool)
@@ -184,9 +186,13 @@ public struct IntakeStateMachine: Sendable {
         abandoning = true
     }
 
-    /// The broker accepted a connection (CONNACK): connect failures count from zero again.
+    /// The broker accepted a connection (CONNACK): connect failures count from zero again, and
+    /// the backoff starts again from `reconnectMin`. Not at the TCP connect: a broker that takes
+    /// the connection and then fails the TLS handshake or refuses the CONNACK is not retried at
+    /// `reconnectMin` for ever.
     public mutating func connectionAccepted() {
         connectFailures = 0
+        backoff = reconnectMin
     }
 
     /// The step after `event`, which happened at `now`.
@@ -198,7 +204,6 @@ public struct IntakeStateMachine: Sendable {
             return roomChecked(hasRoom, at: now)
         case .connectSucceeded:
             connection = .connected
-            backoff = reconnectMin
             return nextPass()
         case .connectFailed(let error):
             return connectFailed(error, at: now)
