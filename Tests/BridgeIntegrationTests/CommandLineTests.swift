@@ -1,6 +1,7 @@
 // iotflow-bridge: the built binary's check-config and print-config.
 // SPDX-License-Identifier: Apache-2.0
 
+import BridgeTestSupport
 import Foundation
 import Testing
 
