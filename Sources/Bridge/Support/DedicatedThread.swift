@@ -15,13 +15,23 @@ final class DedicatedThread: Sendable {
     /// `/proc/<pid>/task/*/comm` and core dumps).
     init(name: String, body: @escaping @Sendable () -> Void) {
         let thread = Thread { [finished] in
-            // Named from inside: on Linux, Foundation passes a name to the kernel only when it is
-            // set on the current thread; set before `start()`, the thread kept its spawner's name.
-            Thread.current.name = name
+            Self.nameThisThread(name)
             body()
             finished.fire()
         }
         thread.start()
+    }
+
+    /// Gives the calling thread `name` (at most 15 bytes) in the kernel. Foundation's
+    /// `Thread.name` does not reach it reliably on Linux (the thread kept its spawner's name, e.g.
+    /// "oot.default-qos"), and `prctl(PR_SET_NAME)` is variadic, so the thread writes its own
+    /// `/proc/thread-self/comm`, which is what that call sets.
+    private static func nameThisThread(_ name: String) {
+        let descriptor = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        let bytes = Array(name.utf8.prefix(15))
+        _ = write(descriptor, bytes, bytes.count)
+        close(descriptor)
     }
 
     /// Returns once the body has returned.
