@@ -24,7 +24,10 @@ struct RequestAndReconnectTests {
             token: Secret("t0k")
         )
         influx.batchSize = 2
-        let bridge = try await BridgeUnderTest(testConfiguration(brokerPort: broker.port, influx: influx))
+        var configuration = testConfiguration(brokerPort: broker.port, influx: influx)
+        // Only the batch size sends: a timed flush between the two publishes would split them.
+        configuration.influxdb.flushInterval = .seconds(3600)
+        let bridge = try await BridgeUnderTest(configuration)
 
         try await publishRaw(
             port: broker.port,
