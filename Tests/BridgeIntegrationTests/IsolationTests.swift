@@ -84,7 +84,12 @@ struct IsolationTests {
         let peak = try #require(bridge.peakRSSBytes)
         #expect(peak < 128 * Self.mebibyte, "peak RSS \(peak) bytes")
         // One record per hostile message, the payload held once: at most twice 64 KiB plus 8 KiB each.
-        let (letters, bytes) = records(bridge.stateDirectory + "/dead-letters.refused.jsonl")
+        // The fleet can land before the bridge has read the last hostile message: wait for its record.
+        let refusedPath = bridge.stateDirectory + "/dead-letters.refused.jsonl"
+        try await eventually(timeout: .seconds(30), "a record per hostile message") {
+            records(refusedPath).letters.count >= 5 * hostile.count
+        }
+        let (letters, bytes) = records(refusedPath)
         #expect(letters.count == 5 * hostile.count, "\(letters.map(\.reason))")
         #expect(bytes <= letters.count * (2 * 65_536 + 8192), "\(bytes) bytes of refused-message records")
         print("hostile payloads: \(letters.count) records, \(bytes) bytes; bridge peak RSS \(peak / 1024) KiB")
