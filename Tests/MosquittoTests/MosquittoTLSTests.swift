@@ -58,6 +58,34 @@ private final class Attempt {
         #expect(attempt.errorLines.contains { $0.contains("certificate verify failed") }, "\(attempt.errorLines)")
     }
 
+    /// A broker whose certificate expired, or names another host, fails the handshake like an
+    /// unrelated CA does, with OpenSSL's or libmosquitto's reason in the log.
+    @Test(arguments: ["expired", "wrong host"])
+    func aBrokerCertificateThatIsExpiredOrForAnotherHostFailsTheHandshake(_ flaw: String) async throws {
+        let certificates = try TestCertificates()
+        let server =
+            flaw == "expired"
+            ? try certificates.makeExpiredServer()
+            : try certificates.makeServer(commonName: "elsewhere.example", alternativeNames: ["DNS:elsewhere.example"])
+        let broker = try MosquittoBroker(
+            tls: .init(caFile: certificates.caFile, server: server, requireClientCertificate: false)
+        )
+        try await broker.start()
+        let (client, attempt) = try makeClient()
+        try client.setTLS(
+            caFile: certificates.caFile.path,
+            caPath: nil,
+            certificateFile: nil,
+            keyFile: nil,
+            minimumVersion: .v1_2,
+            verifyingPeer: true
+        )
+        let outcome = try connect(client, to: broker, attempt)
+        #expect(outcome != nil && !attempt.accepted, "\(flaw): \(attempt.errorLines)")
+        let reason = flaw == "expired" ? "certificate verify failed" : "host name verification failed"
+        #expect(attempt.errorLines.contains { $0.contains(reason) }, "\(flaw): \(attempt.errorLines)")
+    }
+
     @Test func notVerifyingThePeerAcceptsAnUnrelatedCA() async throws {
         let certificates = try TestCertificates()
         let broker = try MosquittoBroker(tls: .init(certificates, requireClientCertificate: false))
