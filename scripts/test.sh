@@ -33,6 +33,9 @@ if [[ -z "$exposure" ]] || awk -v level="$exposure" 'BEGIN { exit !(level > 2.0)
     exit 1
 fi
 
+echo "==> sandbox (the unit's restrictions applied without systemd)"
+bash scripts/check-sandbox.sh "$(swift build --show-bin-path)"
+
 echo "==> test"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
