@@ -69,13 +69,16 @@ MQTT_PORT=$mqtt_port INFLUXDB_API=v1 INFLUXDB_URL="http://127.0.0.1:$influx_port
     unshare --mount --pid --ipc --uts --fork --propagation private bash "$0" --inside "$work" "$bin" \
     >"$work/bridge.log" 2>&1 &
 runner=$!
+# The bridge is unshare's child (bash, setpriv and python exec into it). It is stopped by its own
+# pid: unshare's --kill-child would not reach it, as setpriv's uid change clears that signal.
+trap 'kill -KILL $(pgrep -P "$runner" -x iotflow-bridge) 2>/dev/null; stop_started; rm -rf "$work"' EXIT
 fail() {
     echo "error: $1" >&2
     tail -20 "$work/bridge.log" >&2
     exit 1
 }
 wait_for_line "$work/bridge.log" 30 "Subscribed." || fail "the bridge did not subscribe in its sandbox"
-pid=$(pgrep -u "$SANDBOX_UID" -x iotflow-bridge) || fail "no iotflow-bridge process runs as uid $SANDBOX_UID"
+pid=$(pgrep -P "$runner" -x iotflow-bridge) || fail "the sandbox runs no iotflow-bridge process"
 
 # The sandbox is really there: not root, no capability, no new privileges, a seccomp filter.
 status=$(cat "/proc/$pid/status")
