@@ -45,6 +45,20 @@ inside() {
         "$bin/iotflow-bridge" run --config "$work/iotflow-bridge.yaml"
 }
 
+# A CA in $1/ca.crt, and certificates it signed for the broker (127.0.0.1) and the bridge.
+make_certificates() {
+    local dir=$1
+    mkdir -p "$dir"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+        -subj "/CN=iotflow-bridge sandbox CA" -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null
+    for name in server client; do
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$name" \
+            -keyout "$dir/$name.key" -out "$dir/$name.csr" 2>/dev/null
+        openssl x509 -req -in "$dir/$name.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
+            -days 1 -extfile <(echo "subjectAltName=IP:127.0.0.1") -out "$dir/$name.crt" 2>/dev/null
+    done
+}
+
 if [[ ${1:-} == --inside ]]; then
     inside "$2" "$3"
 fi
@@ -59,12 +73,22 @@ chown "$SANDBOX_UID:$SANDBOX_UID" "$work/state"
 cp etc/iotflow-bridge.yaml systemd/iotflow-bridge.service scripts/sandbox-exec.py "$work/"
 chmod a+r "$work"/*
 
+# MQTT over TLS with a client certificate whose key is a systemd credential (LoadCredential=,
+# which systemd hands over owned by the service's user, mode 0400): OpenSSL, the CA file and
+# $CREDENTIALS_DIRECTORY are used inside the sandbox.
+make_certificates "$work/tls"
+chmod a+r "$work/tls/ca.crt" "$work/tls/client.crt"
+mkdir -m 0500 "$work/credentials"
+install -m 0400 -o "$SANDBOX_UID" "$work/tls/client.key" "$work/credentials/mqtt-tls-key"
+chown "$SANDBOX_UID" "$work/credentials"
 mqtt_port=$(free_port)
 influx_port=$(free_port)
-start_mosquitto "$work/mosquitto" "$mqtt_port"
+start_mosquitto "$work/mosquitto" "$mqtt_port" "cafile $work/tls/ca.crt" "certfile $work/tls/server.crt" \
+    "keyfile $work/tls/server.key" "require_certificate true"
 start_influxd "$work/influxdb" "$influx_port" "$(free_port)" iotflow
 
-MQTT_PORT=$mqtt_port INFLUXDB_API=v1 INFLUXDB_URL="http://127.0.0.1:$influx_port" INFLUXDB_DATABASE=iotflow \
+MQTT_PORT=$mqtt_port MQTT_TLS_CA_FILE="$work/tls/ca.crt" MQTT_TLS_CERT_FILE="$work/tls/client.crt" \
+    CREDENTIALS_DIRECTORY="$work/credentials" INFLUXDB_API=v1 INFLUXDB_URL="http://127.0.0.1:$influx_port" INFLUXDB_DATABASE=iotflow \
     INFLUXDB_FLUSH_INTERVAL=500 BUFFER_PATH="$work/state/buffer" DEAD_LETTERS_PATH="$work/state/dead-letters.jsonl" \
     unshare --mount --pid --ipc --uts --fork --propagation private bash "$0" --inside "$work" "$bin" \
     >"$work/bridge.log" 2>&1 &
@@ -90,7 +114,8 @@ grep -Eq '^Seccomp:\s+2$' <<<"$status" || fail "the bridge runs without a system
 names=$(cat "/proc/$pid/task/"*/comm)
 grep -qx mqtt <<<"$names" && grep -qx writer <<<"$names" || fail "the threads could not name themselves: $names"
 
-"$bin/iotflow-sim" publish --port "$mqtt_port" --devices 100 --count "$MESSAGES" --rate 5000
+"$bin/iotflow-sim" publish --port "$mqtt_port" --cafile "$work/tls/ca.crt" --cert "$work/tls/client.crt" \
+    --key "$work/tls/client.key" --devices 100 --count "$MESSAGES" --rate 5000
 landed=0
 for _ in $(seq 60); do
     landed=$(curl -fsS "http://127.0.0.1:$influx_port/query?db=iotflow" --data-urlencode "q=SELECT count(*) FROM /.*/" |
