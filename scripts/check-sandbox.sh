@@ -71,7 +71,7 @@ trap 'stop_started; rm -rf "$work"' EXIT
 mkdir -m 0700 "$work/state"
 chown "$SANDBOX_UID:$SANDBOX_UID" "$work/state"
 cp etc/iotflow-bridge.yaml systemd/iotflow-bridge.service scripts/sandbox-exec.py "$work/"
-chmod a+r "$work"/*
+chmod a+r "$work/iotflow-bridge.yaml" "$work/iotflow-bridge.service" "$work/sandbox-exec.py"
 
 # MQTT over TLS with a client certificate whose key is a systemd credential (LoadCredential=,
 # which systemd hands over owned by the service's user, mode 0400): OpenSSL, the CA file and
