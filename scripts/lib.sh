@@ -19,8 +19,9 @@ ensure_packages() {
 
 # What building the bridge needs: the C libraries and pkg-config (the Swift toolchain is assumed).
 BUILD_PACKAGES=(pkg-config libmosquitto-dev libcurl4-openssl-dev zlib1g-dev libssl-dev)
-# systemd-analyze checks the unit file.
-CHECK_PACKAGES=(systemd python3 curl)
+# systemd-analyze checks the unit file; scripts/check-sandbox.sh applies its system call filter
+# with libseccomp's python3 binding.
+CHECK_PACKAGES=(systemd python3 curl python3-seccomp)
 # The real servers the tests and the demo run on loopback.
 SERVER_PACKAGES=(mosquitto mosquitto-clients influxdb influxdb-client victoria-metrics)
 # The TLS tests generate their certificate authorities and certificates with openssl.

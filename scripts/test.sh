@@ -22,7 +22,19 @@ echo "==> systemd unit"
 unit=$(mktemp --suffix=.service)
 sed "s|/usr/local/bin/iotflow-bridge|$(swift build --show-bin-path)/iotflow-bridge|g" systemd/iotflow-bridge.service >"$unit"
 systemd-analyze verify "$unit"
+# The shipped sandbox may not loosen: 2.0 is the ceiling (docs/operations.md, "Hardening").
+security=$(systemd-analyze security --offline=true "$unit")
 rm -f "$unit"
+exposure=$(awk '/Overall exposure level/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+$/) print $i }' <<<"$security")
+echo "exposure level: ${exposure:-unreadable} (at most 2.0)"
+if [[ -z "$exposure" ]] || awk -v level="$exposure" 'BEGIN { exit !(level > 2.0) }'; then
+    grep "✗" <<<"$security" >&2 || true
+    echo "error: systemd/iotflow-bridge.service is exposed above 2.0 (or the level could not be read)" >&2
+    exit 1
+fi
+
+echo "==> sandbox (the unit's restrictions applied without systemd)"
+bash scripts/check-sandbox.sh "$(swift build --show-bin-path)"
 
 echo "==> test"
 log=$(mktemp)
