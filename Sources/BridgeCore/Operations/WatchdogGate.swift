@@ -30,6 +30,12 @@ public struct WatchdogGate: Sendable {
         public var ping: Bool
         /// A change worth one log line: the pings stopped or resumed; nil otherwise.
         public var transition: Transition?
+
+        /// A tick's verdict.
+        public init(ping: Bool, transition: Transition?) {
+            self.ping = ping
+            self.transition = transition
+        }
     }
 
     /// A change in the gate's verdict, logged once per change.
