@@ -80,4 +80,32 @@ struct SystemdNotifyTests {
         #expect(kinds[firstReady].has(prefix: "STATUS=MQTT connected; "), "\(kinds[firstReady].fields)")
         #expect(kinds.contains { $0.has(prefix: "STATUS=Stopping: ") && $0.receivedAt >= from })
     }
+
+    @Test func aDrainThatMakesProgressExtendsTheStopTimeout() async throws {
+        try Integration.requireServers()
+        let broker = try MosquittoBroker()
+        try await broker.start()
+        // 10 points a request, each answered after 150 ms: 300 points take about 4.5 s to drain.
+        let sink = try FakeInfluxServer { request in
+            request.path == "/write"
+                ? FakeResponse(status: 204).delayed(by: .milliseconds(150)) : FakeResponse(status: 204)
+        }
+        let socket = try FakeNotifySocket()
+        defer { socket.stop() }
+        let bridge = BridgeProcess(
+            brokerPort: broker.port,
+            influxURL: sink.baseURL.absoluteString,
+            extra: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "400000", "INFLUXDB_BATCH_SIZE": "10"]
+        )
+        try await bridge.start()
+        try await publish(port: broker.port, devices: 3, count: 300)
+        #expect(await bridge.terminate().status == 0)
+
+        let messages = socket.messages
+        let stopping = try #require(messages.firstIndex { $0.has("STOPPING=1") })
+        let extensions = messages[stopping...].filter { $0.has(prefix: "EXTEND_TIMEOUT_USEC=") }
+        #expect(!extensions.isEmpty, "\(messages[stopping...].map(\.fields))")
+        #expect(extensions.allSatisfy { $0.has("EXTEND_TIMEOUT_USEC=3000000") })
+        #expect(messages[..<stopping].allSatisfy { !$0.has(prefix: "EXTEND_TIMEOUT_USEC=") })
+    }
 }
