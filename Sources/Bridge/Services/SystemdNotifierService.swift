@@ -77,6 +77,8 @@ final class SystemdNotifierService: Service {
     private struct TickState {
         var ready = false
         var gate: WatchdogGate?
+        /// When the gate ticks next: every `tick`, also while the loop looks more often before READY.
+        var nextWatchdogTick = ContinuousClock.now
         var lastStatus = ""
         var drainPoints: Int?
     }
@@ -98,9 +100,10 @@ final class SystemdNotifierService: Service {
             state.lastStatus = status(phase: .running).line
             send(["READY=1", "STATUS=\(state.lastStatus)"])
         }
-        if var gate = state.gate {
+        if var gate = state.gate, now >= state.nextWatchdogTick {
             watchdogTick(&gate, at: now)
             state.gate = gate
+            state.nextWatchdogTick = now + tick
         }
         let line = status(phase: stopping ? .stopping : state.ready ? .running : .starting).line
         if line != state.lastStatus {
