@@ -38,6 +38,12 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        // sd_notify and sd_watchdog_enabled: readiness, status and the watchdog under systemd.
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
         .systemLibrary(
             name: "CZlib",
             pkgConfig: "zlib",
@@ -55,6 +61,7 @@ let package = Package(
             dependencies: [
                 "BridgeCore",
                 "COpenSSL",
+                "CSystemd",
                 "Mosquitto",
                 "Curl",
                 .product(name: "Logging", package: "swift-log"),

@@ -18,7 +18,7 @@ ensure_packages() {
 }
 
 # What building the bridge needs: the C libraries and pkg-config (the Swift toolchain is assumed).
-BUILD_PACKAGES=(pkg-config libmosquitto-dev libcurl4-openssl-dev zlib1g-dev libssl-dev)
+BUILD_PACKAGES=(pkg-config libmosquitto-dev libcurl4-openssl-dev zlib1g-dev libssl-dev libsystemd-dev)
 # systemd-analyze checks the unit file; scripts/check-sandbox.sh applies its system call filter
 # with libseccomp's python3 binding.
 CHECK_PACKAGES=(systemd python3 curl python3-seccomp)

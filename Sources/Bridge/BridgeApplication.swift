@@ -101,14 +101,36 @@ public final class BridgeApplication: Sendable {
         gracefulShutdownSignals signals: [UnixSignal] = [.sigterm, .sigint],
         reloadingWith load: (@Sendable () async throws(ConfigurationError) -> BridgeConfiguration)? = nil
     ) -> ServiceGroup {
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: summary),
-            .init(service: writer),
-        ]
+        serviceGroup(gracefulShutdownSignals: signals, reloadingWith: load, notifier: nil)
+    }
+
+    /// The services, with the systemd notifier first when `notifier` is given (`run` passes the
+    /// one `$NOTIFY_SOCKET` asks for).
+    func serviceGroup(
+        gracefulShutdownSignals signals: [UnixSignal],
+        reloadingWith load: (@Sendable () async throws(ConfigurationError) -> BridgeConfiguration)?,
+        notifier: SystemdNotifier?
+    ) -> ServiceGroup {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let notifier {
+            // First, so it stops last: STOPPING=1 comes from the signal, the drain's end from here.
+            let service = SystemdNotifierService(
+                notifier: notifier,
+                counters: counters,
+                buffer: buffer,
+                subscribed: intake.subscribed,
+                stopSignals: signals,
+                logger: logger
+            )
+            services.append(.init(service: service))
+        }
+        services += [.init(service: summary), .init(service: writer)]
         if let schema { services.append(.init(service: schema)) }
         services.append(.init(service: intake))
         if let load {
-            services.append(.init(service: ReloadService(load: load, apply: reload, logger: logger)))
+            services.append(
+                .init(service: ReloadService(load: load, apply: reload, notifier: notifier, logger: logger))
+            )
         }
         var group = ServiceGroupConfiguration(
             services: services,
@@ -135,7 +157,12 @@ public final class BridgeApplication: Sendable {
                 "dry_run": "\(dryRun)",
             ]
         )
-        try await serviceGroup(reloadingWith: load).run()
+        try await serviceGroup(
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            reloadingWith: load,
+            notifier: .fromEnvironment()
+        )
+        .run()
     }
 
     /// Applies a reloaded, validated configuration, as `ConfigurationReload` decides: the changed

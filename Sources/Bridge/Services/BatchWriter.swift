@@ -94,6 +94,7 @@ final class BatchWriter {
     /// has passed.
     func run(until stop: WakeSignal) {
         while true {
+            counters.writerHeartbeat.beat()
             if let reloaded = reloadedSettings() {
                 perform(machine.handle(reloaded, at: .now, random: .random(in: 0...1)))
             }
@@ -144,6 +145,7 @@ final class BatchWriter {
     /// every second, so a fixed token is used at once rather than after a cool-down of up to 10
     /// minutes). Without, nothing wakes it: the writer is draining and `stop` stays signalled.
     private func wait(until: ContinuousClock.Instant, wakeEarly: Bool, stop: WakeSignal) {
+        counters.writerHeartbeat.beat(flag: true, until: until)
         guard wakeEarly else {
             Thread.sleep(forTimeInterval: max(0, ContinuousClock.now.duration(to: until).seconds))
             return

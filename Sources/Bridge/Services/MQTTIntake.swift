@@ -112,6 +112,7 @@ final class MQTTIntake {
         while true {
             if stop.isSignalled { machine.stopRequested() }
             let step = machine.handle(event, at: .now)
+            counters.mqttHeartbeat.beat(flag: machine.connection == .connected, until: step.action.plannedWaitEnd)
             for transition in step.transitions { log(transition) }
             guard let outcome = perform(step.action, client, stop: stop) else { return }
             event = outcome

@@ -35,6 +35,10 @@ public final class BridgeCounters: Sendable {
     let breakerOpened = Atomic<Int>(0)
     /// The breaker now: 0 closed, 1 open or probing (`breaker_state`, a gauge).
     let breakerState = Atomic<Int>(0)
+    /// The MQTT loop's heartbeat (flag: connected), for the systemd watchdog.
+    let mqttHeartbeat = ThreadHeartbeat()
+    /// The writer loop's heartbeat (flag: backing off), for the systemd watchdog.
+    let writerHeartbeat = ThreadHeartbeat()
     /// Retained messages not stored under `mqtt.retained` (`retained_skipped`).
     let retainedSkipped = Atomic<Int>(0)
     /// Refused-message records that could not be written to their file (`refused_unrecorded`).

@@ -22,6 +22,9 @@ public final class ReadinessEvent: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
+    /// Whether the event has happened, without waiting.
+    public var hasFired: Bool { state.withLock { $0.fired } }
+
     /// Returns once the event has happened.
     public func wait() async {
         await withCheckedContinuation { continuation in
