@@ -72,6 +72,10 @@ mkdir -m 0700 "$work/state"
 chown "$SANDBOX_UID:$SANDBOX_UID" "$work/state"
 cp etc/iotflow-bridge.yaml systemd/iotflow-bridge.service scripts/sandbox-exec.py "$work/"
 chmod a+r "$work/iotflow-bridge.yaml" "$work/iotflow-bridge.service" "$work/sandbox-exec.py"
+# The binary runs from the work directory: the build may lie under /tmp or /root, which the
+# sandbox hides (PrivateTmp=, ProtectHome=), as the unit's /usr/local/bin would not be.
+mkdir -m 0755 "$work/bin"
+install -m 0755 "$bin/iotflow-bridge" "$work/bin/iotflow-bridge"
 
 # MQTT over TLS with a client certificate whose key is a systemd credential (LoadCredential=,
 # which systemd hands over owned by the service's user, mode 0400): OpenSSL, the CA file and
@@ -90,7 +94,7 @@ start_influxd "$work/influxdb" "$influx_port" "$(free_port)" iotflow
 MQTT_PORT=$mqtt_port MQTT_TLS_CA_FILE="$work/tls/ca.crt" MQTT_TLS_CERT_FILE="$work/tls/client.crt" \
     CREDENTIALS_DIRECTORY="$work/credentials" INFLUXDB_API=v1 INFLUXDB_URL="http://127.0.0.1:$influx_port" INFLUXDB_DATABASE=iotflow \
     INFLUXDB_FLUSH_INTERVAL=500 BUFFER_PATH="$work/state/buffer" DEAD_LETTERS_PATH="$work/state/dead-letters.jsonl" \
-    unshare --mount --pid --ipc --uts --fork --propagation private bash "$0" --inside "$work" "$bin" \
+    unshare --mount --pid --ipc --uts --fork --propagation private bash "$0" --inside "$work" "$work/bin" \
     >"$work/bridge.log" 2>&1 &
 runner=$!
 # The bridge is unshare's child (bash, setpriv and python exec into it). It is stopped by its own
