@@ -99,7 +99,7 @@ MQTT_PORT=$mqtt_port MQTT_TLS_CA_FILE="$work/tls/ca.crt" MQTT_TLS_CERT_FILE="$wo
 runner=$!
 # The bridge is unshare's child (bash, setpriv and python exec into it). It is stopped by its own
 # pid: unshare's --kill-child would not reach it, as setpriv's uid change clears that signal.
-trap 'kill -KILL $(pgrep -P "$runner" -x iotflow-bridge) 2>/dev/null; stop_started; rm -rf "$work"' EXIT
+trap 'kill -KILL $(pgrep -P "$runner" -x iotflow-bridge) 2>/dev/null || true; stop_started; rm -rf "$work"' EXIT
 fail() {
     echo "error: $1" >&2
     tail -20 "$work/bridge.log" >&2
