@@ -83,7 +83,7 @@ def functions(path):
             if opened and depth < body_depth:
                 found.append((match.group(1), start + 1, number - start + 1, deepest))
                 break
-            if not opened and number > start and code[number].strip() == "" :
+            if not opened and number > start and (code[number].strip() in ("", "}") or DECLARATION.match(code[number])):
                 break  # a protocol requirement: no body
     return found
 
