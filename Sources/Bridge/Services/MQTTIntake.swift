@@ -111,8 +111,15 @@ final class MQTTIntake {
         var event = IntakeStateMachine.Event.started
         while true {
             if stop.isSignalled { machine.stopRequested() }
-            let step = machine.handle(event, at: .now)
-            counters.mqttHeartbeat.beat(flag: machine.connection == .connected, until: step.action.plannedWaitEnd)
+            // One clock reading a step serves the machine and the heartbeat: a step is taken per
+            // read of a burst.
+            let now = ContinuousClock.now
+            let step = machine.handle(event, at: now)
+            counters.mqttHeartbeat.beat(
+                at: now,
+                flag: machine.connection == .connected,
+                until: step.action.plannedWaitEnd
+            )
             for transition in step.transitions { log(transition) }
             guard let outcome = perform(step.action, client, stop: stop) else { return }
             event = outcome

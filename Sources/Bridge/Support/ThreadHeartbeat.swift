@@ -18,11 +18,11 @@ final class ThreadHeartbeat: Sendable {
 
     init() {}
 
-    /// Records progress now, vouching for the loop up to `until` when it is about to wait longer
-    /// than a turn (a backoff), and publishes `flag`.
+    /// Records progress at `now` (a clock reading the loop already took, or the clock), vouching
+    /// for the loop up to `until` when it is about to wait longer than a turn (a backoff), and
+    /// publishes `flag`.
     @inline(__always)
-    func beat(flag: Bool = false, until: ContinuousClock.Instant? = nil) {
-        let now = ContinuousClock.now
+    func beat(at now: ContinuousClock.Instant = .now, flag: Bool = false, until: ContinuousClock.Instant? = nil) {
         vouched.store(nanoseconds(max(now, until ?? now) - origin), ordering: .relaxed)
         published.store(flag, ordering: .relaxed)
     }
