@@ -99,6 +99,27 @@ public final class CurlEasyHandle {
         }
         // Leave no dangling pointer to `body` in the handle.
         _ = CCurl_easy_setopt_pointer(handle, CURLOPT_POSTFIELDS, nil)
+        return try response(after: code)
+    }
+
+    /// GETs `url` and returns the reply, whatever its status (`iotflow-bridge status`).
+    ///
+    /// - Parameter timeout: the whole transfer, connect included.
+    /// - Throws: `CurlError` when no reply arrived.
+    public func get(url: String, timeout: Duration) throws(CurlError) -> HTTPResponse {
+        responseBody.removeAll(keepingCapacity: true)
+        errorBuffer[0] = 0
+        try check(CCurl_easy_setopt_string(handle, CURLOPT_URL, url), "CURLOPT_URL")
+        try check(CCurl_easy_setopt_long(handle, CURLOPT_HTTPGET, 1), "CURLOPT_HTTPGET")
+        try check(
+            CCurl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(timeout.wholeMilliseconds)),
+            "CURLOPT_TIMEOUT_MS"
+        )
+        return try response(after: curl_easy_perform(handle))
+    }
+
+    /// The reply of the transfer that ended with `code`, or the error it names.
+    private func response(after code: CURLcode) throws(CurlError) -> HTTPResponse {
         guard code == CURLE_OK else {
             let detail = String(cString: errorBuffer)
             throw CurlError(code: code, message: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)

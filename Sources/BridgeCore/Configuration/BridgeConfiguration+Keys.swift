@@ -43,6 +43,7 @@ extension BridgeConfiguration {
         + section("buffer", \.buffer, BufferConfiguration.keys)
         + section("logging", \.logging, LoggingConfiguration.keys)
         + section("shutdown", \.shutdown, ShutdownConfiguration.keys)
+        + section("http", \.http, HTTPConfiguration.keys)
 
     private static func section<Section>(
         _ name: String,

@@ -7,7 +7,7 @@ extension BridgeConfiguration {
     public func validate() throws(ConfigurationError) {
         let issues =
             mqttIssues + mappingIssues + influxIssues + deliveryIssues + bufferIssues
-            + keyIssues(in: "logging") + keyIssues(in: "shutdown")
+            + keyIssues(in: "logging") + keyIssues(in: "shutdown") + keyIssues(in: "http")
         if !issues.isEmpty { throw ConfigurationError(issues: issues) }
     }
 

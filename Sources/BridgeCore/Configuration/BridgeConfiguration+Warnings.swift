@@ -5,7 +5,8 @@ extension BridgeConfiguration {
     /// What is allowed but weakens a guarantee, each naming its key: `check-config` prints these
     /// and the bridge logs them at every start. Never contains a secret value.
     public var warnings: [ConfigurationError.Issue] {
-        [qos0IsNotDurable, mqttSkipsVerification, influxSkipsVerification, mqttPasswordInClear].compactMap { $0 }
+        [qos0IsNotDurable, mqttSkipsVerification, influxSkipsVerification, mqttPasswordInClear, httpIsNotLoopback]
+            .compactMap { $0 }
             + influxSecretsInClear
     }
 
@@ -35,6 +36,16 @@ extension BridgeConfiguration {
             key: "influxdb.tls.insecure_skip_verify",
             message:
                 "is true: the server's certificate is not verified on https:// URLs, so anyone on the path can pose as it"
+        )
+    }
+
+    /// The endpoint has no authentication and `/devices` lists device ids.
+    private var httpIsNotLoopback: ConfigurationError.Issue? {
+        guard let address = http.listenAddress, !address.isLoopback else { return nil }
+        return .init(
+            key: "http.listen",
+            message:
+                "is \(address), not loopback: /metrics, /health and /devices (device ids) answer anyone who can reach it, without authentication"
         )
     }
 

@@ -24,6 +24,8 @@ public struct BridgeConfiguration: Equatable, Sendable {
     public var logging: LoggingConfiguration
     /// The `shutdown` section.
     public var shutdown: ShutdownConfiguration
+    /// The `http` section.
+    public var http: HTTPConfiguration
 
     /// A configuration from its sections, each defaulted.
     public init(
@@ -36,7 +38,8 @@ public struct BridgeConfiguration: Equatable, Sendable {
         deadLetters: DeadLetterConfiguration = .init(),
         buffer: BufferConfiguration = .init(),
         logging: LoggingConfiguration = .init(),
-        shutdown: ShutdownConfiguration = .init()
+        shutdown: ShutdownConfiguration = .init(),
+        http: HTTPConfiguration = .init()
     ) {
         self.mqtt = mqtt
         self.mapping = mapping
@@ -48,5 +51,6 @@ public struct BridgeConfiguration: Equatable, Sendable {
         self.buffer = buffer
         self.logging = logging
         self.shutdown = shutdown
+        self.http = http
     }
 }

@@ -17,7 +17,7 @@ struct IoTFlowBridge: AsyncParsableCommand {
             upper snake case (influxdb.batch_size is INFLUXDB_BATCH_SIZE); the variables win over the file.
             """,
         version: BuildInfo.version,
-        subcommands: [Run.self, CheckConfig.self, PrintConfig.self, DeadLetters.self],
+        subcommands: [Run.self, CheckConfig.self, PrintConfig.self, DeadLetters.self, Status.self],
         defaultSubcommand: Run.self
     )
 }
