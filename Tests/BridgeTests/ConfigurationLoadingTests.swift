@@ -117,6 +117,8 @@ private let everyKeySet = """
       summary_interval: 30s
     shutdown:
       drain: 5s
+    http:
+      listen: "[::1]:19464"
     """
 
 @Suite struct ConfigurationLoadingTests {

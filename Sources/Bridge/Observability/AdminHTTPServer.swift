@@ -36,7 +36,7 @@ public final class AdminHTTPServer: Service, Sendable {
         public init() {}
     }
 
-    typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPPart<HTTPResponseHead, ByteBuffer>>
+    typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
 
     /// The bound address (the real port when 0 was asked for).
     public let localAddress: ListenAddress
@@ -153,7 +153,8 @@ public final class AdminHTTPServer: Service, Sendable {
                 for try await connection in inbound {
                     guard connections.admit(connection.channel) else {
                         logger.debug("HTTP connection refused: too many open, or stopping.")
-                        connection.channel.close(promise: nil)
+                        // Closed through the async wrapper, which must finish its writer itself.
+                        tasks.addTask { try? await connection.executeThenClose { _, _ in } }
                         continue
                     }
                     tasks.addTask {
@@ -180,7 +181,7 @@ public final class AdminHTTPServer: Service, Sendable {
     /// over the limit.
     private func answerRequests(
         from inbound: NIOAsyncChannelInboundStream<HTTPServerRequestPart>,
-        on outbound: NIOAsyncChannelOutboundWriter<HTTPPart<HTTPResponseHead, ByteBuffer>>
+        on outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
     ) async throws {
         var request: HTTPRequestHead?
         var bodyBytes = 0
@@ -206,7 +207,7 @@ public final class AdminHTTPServer: Service, Sendable {
 
     private func answer(
         _ head: HTTPRequestHead,
-        on outbound: NIOAsyncChannelOutboundWriter<HTTPPart<HTTPResponseHead, ByteBuffer>>
+        on outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
     )
         async throws
     {
@@ -224,10 +225,10 @@ public final class AdminHTTPServer: Service, Sendable {
         if reply.announcesAllowedMethods { headers.add(name: "Allow", value: AdminRoute.allowedMethods) }
         if !head.isKeepAlive { headers.add(name: "Connection", value: "close") }
         let status = HTTPResponseStatus(statusCode: reply.status)
-        var parts: [HTTPPart<HTTPResponseHead, ByteBuffer>] = [
+        var parts: [HTTPServerResponsePart] = [
             .head(HTTPResponseHead(version: head.version, status: status, headers: headers))
         ]
-        if head.method != .HEAD { parts.append(.body(ByteBuffer(bytes: reply.body))) }
+        if head.method != .HEAD { parts.append(.body(.byteBuffer(ByteBuffer(bytes: reply.body)))) }
         parts.append(.end(nil))
         try await outbound.write(contentsOf: parts)
     }
