@@ -151,26 +151,22 @@ public final class AdminHTTPServer: Service, Sendable {
         try await withThrowingDiscardingTaskGroup { tasks in
             try await listener.executeThenClose { inbound in
                 for try await connection in inbound {
-                    guard connections.admit(connection.channel) else {
-                        logger.debug("HTTP connection refused: too many open, or stopping.")
-                        // Closed through the async wrapper, which must finish its writer itself.
-                        tasks.addTask { try? await connection.executeThenClose { _, _ in } }
-                        continue
-                    }
-                    tasks.addTask {
-                        await self.serve(connection)
-                        self.connections.remove(connection.channel)
-                    }
+                    let admitted = connections.admit(connection.channel)
+                    if !admitted { logger.debug("HTTP connection refused: too many open, or stopping.") }
+                    tasks.addTask { await self.serve(connection, admitted: admitted) }
                 }
             }
         }
     }
 
     /// Answers one connection's requests, then closes it.
-    private func serve(_ connection: Connection) async {
+    /// A refused connection is closed at once, through the async wrapper, which must finish
+    /// its writer itself.
+    private func serve(_ connection: Connection, admitted: Bool) async {
+        defer { if admitted { connections.remove(connection.channel) } }
         do {
             try await connection.executeThenClose { inbound, outbound in
-                try await answerRequests(from: inbound, on: outbound)
+                if admitted { try await answerRequests(from: inbound, on: outbound) }
             }
         } catch {
             logger.debug("HTTP connection ended with an error.", metadata: ["error": "\(error)"])
