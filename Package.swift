@@ -39,7 +39,7 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
-        // sd_notify and sd_watchdog_enabled: readiness, status and the watchdog under systemd.
+        // sd_notify, sd_watchdog_enabled, sd_journal_sendv: readiness, the watchdog, journal fields.
         .systemLibrary(
             name: "CSystemd",
             pkgConfig: "libsystemd",
@@ -105,6 +105,7 @@ let package = Package(
             dependencies: [
                 "Bridge",
                 "BridgeCore",
+                "CSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ]

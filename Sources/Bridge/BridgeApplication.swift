@@ -35,17 +35,7 @@ public final class BridgeApplication: Sendable {
         self.configuration = configuration
         self.dryRun = dryRun
         self.logger = logger
-        let buffer: PointBuffer
-        if configuration.buffer.durable && !dryRun {
-            do {
-                buffer = try .durable(configuration: configuration.buffer, logger: logger)
-            } catch {
-                logger.critical("Cannot use the durable buffer.", metadata: ["error": "\(error)"])
-                throw error
-            }
-        } else {
-            buffer = .memory(capacityBytes: configuration.buffer.maxBytes)
-        }
+        let buffer = try Self.openBuffer(configuration.buffer, durable: configuration.buffer.durable && !dryRun, logger)
         self.buffer = buffer.handle
         let deadLetters = DeadLetterFile(configuration: configuration.deadLetters, logger: logger)
         influxSettings = InfluxSettings(configuration.influxdb)
@@ -90,6 +80,23 @@ public final class BridgeApplication: Sendable {
             counters: counters,
             logger: logger
         )
+    }
+
+    /// The durable buffer, recovered (under systemd, a recovery that takes long but makes progress
+    /// extends the start timeout), or a memory buffer.
+    private static func openBuffer(
+        _ configuration: BufferConfiguration,
+        durable: Bool,
+        _ logger: Logger
+    ) throws(BridgeError) -> PointBuffer {
+        guard durable else { return .memory(capacityBytes: configuration.maxBytes) }
+        do {
+            var startTimeout = RecoveryTimeoutExtension(notifier: .fromEnvironment())
+            return try .durable(configuration: configuration, logger: logger) { startTimeout.progressed() }
+        } catch {
+            logger.critical("Cannot use the durable buffer.", metadata: ["error": "\(error)"])
+            throw error
+        }
     }
 
     /// The services in start order; the group stops them in reverse.

@@ -55,7 +55,7 @@ struct Run: AsyncParsableCommand {
         let configuration = try await options.loadOrExit()
         let journal = JournalLogHandler.stderrIsJournal(environment: ProcessInfo.processInfo.environment)
         let level = Logger.Level(rawValue: configuration.logging.level.rawValue) ?? .info
-        LoggingSystem.bootstrap { _ in JournalLogHandler(level: level, forJournal: journal) }
+        LoggingSystem.bootstrap { _ in JournalLogHandler(level: level, format: journal ? .journalFields : .text) }
         let logger = Logger(label: "iotflow-bridge")
 
         // Process-wide set-up before any thread starts: libmosquitto's and libcurl's global init

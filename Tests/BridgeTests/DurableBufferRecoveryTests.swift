@@ -4,6 +4,7 @@
 import Bridge
 import BridgeCore
 import Foundation
+import Logging
 import Testing
 
 /// The byte range of each record in a segment file.
@@ -207,5 +208,24 @@ private func damage(_ url: URL, record range: Range<Int>) throws {
         #expect(again.recovery.points == 0, "a delivered segment was sent again")
         #expect(again.recovery.copyFailures.count == 1 && directory.files.contains(name))
         withExtendedLifetime(again) {}
+    }
+
+    /// Start-up asks systemd for more time from these reports: one per segment read and one per
+    /// segment kept, so a long recovery reports all along.
+    @Test func recoveryReportsProgressForEachSegmentItReadsAndKeeps() throws {
+        let directory = StateDirectory()
+        do {
+            let buffer = try directory.open(memory: 64 << 10, disk: 1 << 20)
+            for index in 0..<3000 { try appendMessage(buffer.intake, [line(index)]) }
+        }
+        let segments = directory.segments.count
+        try #require(segments >= 3)
+        var reports = 0
+        let buffer = try PointBuffer.durable(
+            configuration: BufferConfiguration(path: directory.path, maxBytes: 64 << 10, maxDiskBytes: 1 << 20),
+            logger: Logger(label: "test")
+        ) { reports += 1 }
+        #expect(reports == 2 * segments)
+        withExtendedLifetime(buffer) {}
     }
 }

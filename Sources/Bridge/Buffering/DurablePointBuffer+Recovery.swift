@@ -19,8 +19,9 @@ extension DurablePointBuffer {
 
     /// Reads the checkpoint and every segment, and carries out what `RecoveryPlanner` decides:
     /// keep a `.corrupt` copy of each damaged segment, cut a torn tail, delete only what was
-    /// delivered (or holds nothing). Symbolic links are never followed.
-    static func recover(directory: String) throws(BridgeError) -> RecoveredState {
+    /// delivered (or holds nothing). Symbolic links are never followed. `progress` is called after
+    /// each segment read and each segment recovered (start-up asks systemd for more time with it).
+    static func recover(directory: String, progress: () -> Void = {}) throws(BridgeError) -> RecoveredState {
         var planner = RecoveryPlanner(entries: try listEntries(directory))
         if planner.readsCheckpoint {
             // An unreadable checkpoint is as untrustworthy as a damaged one: reported, ignored.
@@ -29,6 +30,7 @@ extension DurablePointBuffer {
         for id in planner.segmentsToRead {
             let bytes = try FileIO.readFile(directory + "/" + SegmentFormat.fileName(id: id), flags: O_NOFOLLOW)
             bytes.withUnsafeBytes { planner.read(segment: id, bytes: $0) }
+            progress()
         }
         let plan = planner.plan()
 
@@ -46,6 +48,7 @@ extension DurablePointBuffer {
         }
         for planned in plan.segments {
             try recoverSegment(planned, in: directory, state: &state)
+            progress()
         }
         state.start = plan.start.map {
             Cursor(segment: $0.segment, offset: Int($0.offset), skipPoints: Int($0.acceptedPoints))

@@ -112,10 +112,15 @@ extension PointBuffer {
     /// holds and starts a new segment for appends.
     ///
     /// Throws a one-line `BridgeError` when the directory cannot be created, locked, read or
-    /// written (another bridge using it, a read-only or full file system).
-    public static func durable(configuration: BufferConfiguration, logger: Logger) throws(BridgeError) -> PointBuffer {
+    /// written (another bridge using it, a read-only or full file system). `progress` is called as
+    /// the recovery reads and recovers each segment.
+    public static func durable(
+        configuration: BufferConfiguration,
+        logger: Logger,
+        progress: () -> Void = {}
+    ) throws(BridgeError) -> PointBuffer {
         let directory = try DurableBufferDirectory(path: configuration.path)
-        var scan = try DurablePointBuffer.recover(directory: directory.path)
+        var scan = try DurablePointBuffer.recover(directory: directory.path, progress: progress)
         let sync = configuration.fsync != .off
         let activePath = directory.segmentPath(scan.nextID)
         let descriptor = try DurablePointBuffer.createSegment(id: scan.nextID, path: activePath, sync: sync)

@@ -1,30 +1,59 @@
-// iotflow-bridge: swift-log output for journald (priority prefixes) or a terminal.
+// iotflow-bridge: swift-log output for journald (native fields, or priority prefixes) or a terminal.
 // SPDX-License-Identifier: Apache-2.0
 
+import CSystemd
 import Foundation
 public import Logging
-import Synchronization
 
-/// Writes one line per log event to stderr (or the descriptor it is given).
+/// Writes each log event as one journal entry with fields, one `<N>`-prefixed line, or one readable
+/// line, as `format` says.
 ///
-/// Under systemd (stderr is the stream `$JOURNAL_STREAM` names) each line starts with the
-/// `<N>` syslog priority journald parses (sd-daemon(3)), and carries no timestamp because the
-/// journal adds one. Otherwise lines read `2026-11-22T10:00:00.123Z notice Connected. key=value`.
-/// Metadata is printed `key=value`, sorted, after the message. Safe from any thread: each line
-/// is written with one `write(2)`, which keeps lines whole.
+/// Under systemd (stderr is the stream `$JOURNAL_STREAM` names) the bridge uses `.journalFields`:
+/// each event is one `sd_journal_sendv` call (the native protocol, so values may hold newlines)
+/// with `MESSAGE`, `PRIORITY`, `SYSLOG_IDENTIFIER=iotflow-bridge`, `CODE_FILE`, `CODE_LINE`,
+/// `CODE_FUNC`, and every metadata key as a field named by `JournalField.name(forMetadataKey:)`
+/// (`device_id` → `DEVICE_ID`), so `journalctl DEVICE_ID=dev-00042` finds one device's entries.
+/// `MESSAGE` is the message followed by the sorted `key=value` text, so the default `journalctl`
+/// output reads as before. An entry the journal refuses is written as the `.journalStream` line
+/// instead: no event is lost.
+///
+/// `.journalStream` lines start with the `<N>` syslog priority journald parses (sd-daemon(3)) and
+/// carry no timestamp, because the journal adds one. `.text` lines read
+/// `2026-11-22T10:00:00.123Z notice Connected. key=value`. Safe from any thread: each line is
+/// written with one `write(2)`, which keeps lines whole, and each entry is one datagram.
 public struct JournalLogHandler: LogHandler {
+    /// How events are written.
+    public enum Format: Sendable {
+        /// A readable line with a UTC timestamp and the level: a terminal or a file.
+        case text
+        /// A `<N>`-prefixed line for a journal stream on stderr.
+        case journalStream
+        /// A native journal entry with structured fields; the `.journalStream` line if it fails.
+        case journalFields
+    }
+
+    /// Sends one entry: `sd_journal_sendv`'s shape (the items, their count; negative errno on failure).
+    typealias Send = @Sendable (UnsafePointer<iovec>, CInt) -> CInt
+
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
-    private let forJournal: Bool
+    private let format: Format
     private let output: CInt
+    private let send: Send
 
-    /// A handler; `forJournal` picks the journald format (see `stderrIsJournal()`). `output` is
-    /// the descriptor lines go to: 2 (stderr) but in tests.
-    public init(level: Logger.Level, forJournal: Bool, output: CInt = 2) {
+    /// A handler writing in `format` (see `stderrIsJournal()` for the choice). `output` is the
+    /// descriptor lines go to: 2 (stderr) but in tests.
+    public init(level: Logger.Level, format: Format, output: CInt = 2) {
+        self.init(level: level, format: format, output: output) { sd_journal_sendv($0, $1) }
+    }
+
+    /// A handler whose journal entries go to `send` (tests capture or refuse them there).
+    init(level: Logger.Level, format: Format, output: CInt = 2, send: @escaping Send) {
         self.logLevel = level
-        self.forJournal = forJournal
+        self.format = format
         self.output = output
+        self.send = send
     }
 
     /// Whether stderr is connected to the journal: `$JOURNAL_STREAM` is `<device>:<inode>` of
@@ -48,12 +77,25 @@ public struct JournalLogHandler: LogHandler {
         if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
         if let extra = event.metadata { merged.merge(extra) { $1 } }
         if let error = event.error { merged["error"] = "\(error)" }
-        var line = forJournal ? "<\(Self.priority(event.level))>" : "\(Self.timestamp()) \(event.level) "
-        line += event.message.description
-        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-            line += " \(key)=\(Self.quoted(value.description))"
+        let sorted = merged.sorted { $0.key < $1.key }.map { ($0.key, $0.value.description) }
+        var text = event.message.description
+        for (key, value) in sorted {
+            text += " \(key)=\(Self.quoted(value))"
         }
-        line += "\n"
+        switch format {
+        case .text:
+            write("\(Self.timestamp()) \(event.level) \(text)\n")
+        case .journalStream:
+            write("<\(Self.priority(event.level))>\(text)\n")
+        case .journalFields:
+            let entry = JournalEntry(event: event, priority: Self.priority(event.level), text: text, metadata: sorted)
+            if entry.send(through: send) < 0 { write("<\(Self.priority(event.level))>\(text)\n") }
+        }
+    }
+
+    /// One `write(2)`, so concurrent lines never interleave.
+    private func write(_ line: String) {
+        var line = line
         line.withUTF8 { bytes in
             _ = Foundation.write(output, bytes.baseAddress, bytes.count)
         }

@@ -12,7 +12,7 @@ extension BatchWriter {
             logger.error(
                 "InfluxDB write failed; the data is kept and retried.",
                 metadata: [
-                    "influx.status": "\(status)", "influx.message": "\(message)",
+                    "http.status": "\(status)", "influx.message": "\(message)",
                     "request.points": "\(requestPoints)", "buffer.points": "\(buffer.occupancy.points)",
                     "retry.delay": "\(ConfigDuration.format(retryDelay))", "log.suppressed": "\(suppressed)",
                 ]
@@ -82,7 +82,7 @@ extension BatchWriter {
             logger.error(
                 "InfluxDB rejected lines for good; they are in the dead-letter file.",
                 metadata: [
-                    "points.rejected": "\(points)", "influx.status": "\(status.map(String.init) ?? "?")",
+                    "points.rejected": "\(points)", "http.status": "\(status.map(String.init) ?? "?")",
                     "influx.message": "\(message)", "dead_letters.path": "\(path)", "log.suppressed": "\(suppressed)",
                 ]
             )

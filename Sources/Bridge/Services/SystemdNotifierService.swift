@@ -113,7 +113,7 @@ final class SystemdNotifierService: Service {
         guard stopping else { return }
         let points = buffer.occupancy.points
         if let before = state.drainPoints, points < before {
-            send(["EXTEND_TIMEOUT_USEC=\(microseconds(max(tick * 3, .seconds(3))))"])
+            send(["EXTEND_TIMEOUT_USEC=\(SystemdNotifier.microseconds(max(tick * 3, .seconds(3))))"])
         }
         state.drainPoints = points
     }
@@ -156,10 +156,5 @@ final class SystemdNotifierService: Service {
     private func send(_ fields: [String]) {
         guard let failure = notifier.send(fields), !sendFailed.exchange(true, ordering: .relaxed) else { return }
         logger.warning("Cannot notify systemd; it may stop the bridge.", metadata: ["error": "\(failure)"])
-    }
-
-    private func microseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
     }
 }

@@ -30,6 +30,18 @@ struct SystemdNotifier: Sendable {
         return result < 0 ? String(cString: strerror(-result)) : nil
     }
 
+    /// `EXTEND_TIMEOUT_USEC=` for `duration` from now, with `status` as `STATUS=` when given.
+    @discardableResult
+    func extendTimeout(by duration: Duration, status: String? = nil) -> String? {
+        send(["EXTEND_TIMEOUT_USEC=\(Self.microseconds(duration))"] + (status.map { ["STATUS=\($0)"] } ?? []))
+    }
+
+    /// Whole microseconds in `duration`, as the `*_USEC=` fields take them.
+    static func microseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+    }
+
     /// `RELOADING=1` with `MONOTONIC_USEC=` (CLOCK_MONOTONIC now, which systemd uses to tell this
     /// reload from a later one).
     func reloading() -> String? {
