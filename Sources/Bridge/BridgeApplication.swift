@@ -15,7 +15,10 @@ public final class BridgeApplication: Sendable {
     /// intake and writer threads).
     public let buffer: any PointBufferHandle
     /// The counters the services bump.
-    public let counters = BridgeCounters()
+    public let counters: BridgeCounters
+    /// What the HTTP endpoint serves: metrics, health, readiness and the device listing.
+    public var observability: BridgeObservatory { observatoryService.observatory }
+    private let observatoryService: ObservatoryService
     private let configuration: BridgeConfiguration
     private let intake: IntakeService
     private let writer: WriterService
@@ -35,17 +38,8 @@ public final class BridgeApplication: Sendable {
         self.configuration = configuration
         self.dryRun = dryRun
         self.logger = logger
-        let buffer: PointBuffer
-        if configuration.buffer.durable && !dryRun {
-            do {
-                buffer = try .durable(configuration: configuration.buffer, logger: logger)
-            } catch {
-                logger.critical("Cannot use the durable buffer.", metadata: ["error": "\(error)"])
-                throw error
-            }
-        } else {
-            buffer = .memory(capacityBytes: configuration.buffer.maxBytes)
-        }
+        counters = BridgeCounters(maxDevices: configuration.mapping.maxDevices)
+        let buffer = try Self.makeBuffer(configuration, dryRun: dryRun, logger: logger)
         self.buffer = buffer.handle
         let deadLetters = DeadLetterFile(configuration: configuration.deadLetters, logger: logger)
         influxSettings = InfluxSettings(configuration.influxdb)
@@ -84,12 +78,39 @@ public final class BridgeApplication: Sendable {
                 metadata: ["key": "\(warning.key)", "warning": "\(warning.message)"]
             )
         }
+        observatoryService = ObservatoryService(
+            observatory: BridgeObservatory(
+                counters: counters,
+                buffer: buffer.handle,
+                subscribed: intake.subscribed,
+                staleAfter: configuration.mapping.staleAfter
+            ),
+            settings: influxSettings
+        )
         summary = SummaryService(
             interval: configuration.logging.summaryInterval,
             buffer: buffer.handle,
             counters: counters,
             logger: logger
         )
+    }
+
+    /// The durable buffer, unless it is off or this is a dry run (which must not take points
+    /// from the durable buffer that InfluxDB never got).
+    private static func makeBuffer(
+        _ configuration: BridgeConfiguration,
+        dryRun: Bool,
+        logger: Logger
+    ) throws(BridgeError) -> PointBuffer {
+        guard configuration.buffer.durable && !dryRun else {
+            return .memory(capacityBytes: configuration.buffer.maxBytes)
+        }
+        do {
+            return try .durable(configuration: configuration.buffer, logger: logger)
+        } catch {
+            logger.critical("Cannot use the durable buffer.", metadata: ["error": "\(error)"])
+            throw error
+        }
     }
 
     /// The services in start order; the group stops them in reverse.
@@ -124,7 +145,7 @@ public final class BridgeApplication: Sendable {
             )
             services.append(.init(service: service))
         }
-        services += [.init(service: summary), .init(service: writer)]
+        services += [.init(service: summary), .init(service: observatoryService), .init(service: writer)]
         if let schema { services.append(.init(service: schema)) }
         services.append(.init(service: intake))
         if let load {
