@@ -8,7 +8,12 @@ import Testing
 
 @Suite struct BridgeObservatoryTests {
     private func observatory(_ counters: BridgeCounters, _ buffer: PointBuffer) -> BridgeObservatory {
-        BridgeObservatory(counters: counters, buffer: buffer.handle, subscribed: ReadinessEvent(), staleAfter: .seconds(600))
+        BridgeObservatory(
+            counters: counters,
+            buffer: buffer.handle,
+            subscribed: ReadinessEvent(),
+            staleAfter: .seconds(600)
+        )
     }
 
     /// The value of the sample line `name` (labels included) in `text`.
@@ -60,7 +65,9 @@ import Testing
         let age = try #require(value("iotflow_bridge_oldest_point_age_seconds", in: text))
         #expect(age >= 30 && age < 40)
         let types = text.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }
-        let helps = Set(text.split(separator: "\n").filter { $0.hasPrefix("# HELP ") }.map { $0.split(separator: " ")[2] })
+        let helps = Set(
+            text.split(separator: "\n").filter { $0.hasPrefix("# HELP ") }.map { $0.split(separator: " ")[2] }
+        )
         #expect(types.count >= 23)
         for type in types { #expect(helps.contains(type.split(separator: " ")[2]), "\(type)") }
     }
