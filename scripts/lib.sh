@@ -26,6 +26,8 @@ CHECK_PACKAGES=(systemd python3 curl python3-seccomp)
 SERVER_PACKAGES=(mosquitto mosquitto-clients influxdb influxdb-client victoria-metrics)
 # The TLS tests generate their certificate authorities and certificates with openssl.
 SERVER_PACKAGES+=(openssl)
+# promtool checks the /metrics text in the observability end-to-end test.
+SERVER_PACKAGES+=(prometheus)
 
 # A free TCP port on 127.0.0.1.
 free_port() {

@@ -15,7 +15,10 @@ public final class BridgeApplication: Sendable {
     /// intake and writer threads).
     public let buffer: any PointBufferHandle
     /// The counters the services bump.
-    public let counters = BridgeCounters()
+    public let counters: BridgeCounters
+    /// What the HTTP endpoint serves: metrics, health, readiness and the device listing.
+    public var observability: BridgeObservatory { observatoryService.observatory }
+    private let observatoryService: ObservatoryService
     private let configuration: BridgeConfiguration
     private let intake: IntakeService
     private let writer: WriterService
@@ -35,6 +38,7 @@ public final class BridgeApplication: Sendable {
         self.configuration = configuration
         self.dryRun = dryRun
         self.logger = logger
+        counters = BridgeCounters(maxDevices: configuration.mapping.maxDevices)
         let buffer = try Self.openBuffer(configuration.buffer, durable: configuration.buffer.durable && !dryRun, logger)
         self.buffer = buffer.handle
         let deadLetters = DeadLetterFile(configuration: configuration.deadLetters, logger: logger)
@@ -74,6 +78,15 @@ public final class BridgeApplication: Sendable {
                 metadata: ["key": "\(warning.key)", "warning": "\(warning.message)"]
             )
         }
+        observatoryService = ObservatoryService(
+            observatory: BridgeObservatory(
+                counters: counters,
+                buffer: buffer.handle,
+                subscribed: intake.subscribed,
+                staleAfter: configuration.mapping.staleAfter
+            ),
+            settings: influxSettings
+        )
         summary = SummaryService(
             interval: configuration.logging.summaryInterval,
             buffer: buffer.handle,
@@ -106,9 +119,25 @@ public final class BridgeApplication: Sendable {
     ///   - load: reads and validates the configuration again; when given, SIGHUP reloads with it.
     public func serviceGroup(
         gracefulShutdownSignals signals: [UnixSignal] = [.sigterm, .sigint],
-        reloadingWith load: (@Sendable () async throws(ConfigurationError) -> BridgeConfiguration)? = nil
+        reloadingWith load: (@Sendable () async throws(ConfigurationError) -> BridgeConfiguration)? = nil,
+        httpEndpoint: AdminHTTPServer? = nil
     ) -> ServiceGroup {
-        serviceGroup(gracefulShutdownSignals: signals, reloadingWith: load, notifier: nil)
+        serviceGroup(gracefulShutdownSignals: signals, reloadingWith: load, notifier: nil, httpEndpoint: httpEndpoint)
+    }
+
+    /// Binds `http.listen` and returns the endpoint to pass to `serviceGroup`; nil when the key is
+    /// empty or in a dry run (which would clash with the running bridge's port).
+    ///
+    /// Throws when the address cannot be bound (in use, not on this machine), logged at critical.
+    public func startHTTPEndpoint() async throws(BridgeError) -> AdminHTTPServer? {
+        guard !dryRun, let address = configuration.http.listenAddress else { return nil }
+        let responder = AdminResponder(source: observability, defaultStaleAfter: configuration.mapping.staleAfter)
+        do {
+            return try await AdminHTTPServer.start(address: address, responder: responder, logger: logger)
+        } catch {
+            logger.critical("Cannot start the HTTP endpoint.", metadata: ["error": "\(error)"])
+            throw error
+        }
     }
 
     /// The services, with the systemd notifier first when `notifier` is given (`run` passes the
@@ -116,7 +145,8 @@ public final class BridgeApplication: Sendable {
     func serviceGroup(
         gracefulShutdownSignals signals: [UnixSignal],
         reloadingWith load: (@Sendable () async throws(ConfigurationError) -> BridgeConfiguration)?,
-        notifier: SystemdNotifier?
+        notifier: SystemdNotifier?,
+        httpEndpoint: AdminHTTPServer?
     ) -> ServiceGroup {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let notifier {
@@ -131,7 +161,9 @@ public final class BridgeApplication: Sendable {
             )
             services.append(.init(service: service))
         }
-        services += [.init(service: summary), .init(service: writer)]
+        // Next, so /health keeps answering while the writer drains.
+        if let httpEndpoint { services.append(.init(service: httpEndpoint)) }
+        services += [.init(service: summary), .init(service: observatoryService), .init(service: writer)]
         if let schema { services.append(.init(service: schema)) }
         services.append(.init(service: intake))
         if let load {
@@ -164,10 +196,12 @@ public final class BridgeApplication: Sendable {
                 "dry_run": "\(dryRun)",
             ]
         )
+        let httpEndpoint = try await startHTTPEndpoint()
         try await serviceGroup(
             gracefulShutdownSignals: [.sigterm, .sigint],
             reloadingWith: load,
-            notifier: .fromEnvironment()
+            notifier: .fromEnvironment(),
+            httpEndpoint: httpEndpoint
         )
         .run()
     }

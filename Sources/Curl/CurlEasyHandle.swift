@@ -15,9 +15,10 @@ public final class CurlEasyHandle {
     /// Response bodies are kept up to this many bytes; the rest is read and dropped.
     public let maxResponseBodyBytes: Int
 
-    private let handle: UnsafeMutableRawPointer
-    private let errorBuffer: UnsafeMutablePointer<CChar>
-    private var responseBody: [UInt8] = []
+    // Internal, not private: `CurlEasyHandle+Get.swift` uses them.
+    let handle: UnsafeMutableRawPointer
+    let errorBuffer: UnsafeMutablePointer<CChar>
+    var responseBody: [UInt8] = []
 
     /// A new handle with the bridge's fixed options: no signals (threads), no `Expect:
     /// 100-continue` round trip, response bodies captured up to `maxResponseBodyBytes` (write

@@ -33,6 +33,24 @@ import Testing
         #expect(front(ring, maxPoints: 10, maxBytes: 1) == "ccc 3\n")  // an oversized point goes alone
     }
 
+    @Test func frontTimestampIsTheOldestLinesTrailingNanoseconds() {
+        var ring = PointRing(capacityBytes: 40)
+        #expect(ring.frontTimestamp == nil)
+        #expect(append(&ring, ["m v=1 1735732800000000000\n", "n v=2 7\n"]))
+        #expect(ring.frontTimestamp == 1_735_732_800_000_000_000)
+        ring.removeFront(points: 1, bytes: 26)
+        #expect(ring.frontTimestamp == 7)
+        // Appended after the front moved on (the storage may wrap), negative times included.
+        #expect(append(&ring, ["o v=3 -12\n", "p v=4 123456\n"]))
+        ring.removeFront(points: 1, bytes: 8)
+        #expect(ring.frontTimestamp == -12)
+        ring.removeFront(points: 1, bytes: 10)
+        #expect(ring.frontTimestamp == 123_456)
+        ring.removeFront(points: 1, bytes: 13)
+        #expect(append(&ring, ["no_time v=1\n"]))
+        #expect(ring.frontTimestamp == nil)
+    }
+
     @Test func refusesWhatDoesNotFitAndWrapsAround() {
         var ring = PointRing(capacityBytes: 10)
         #expect(append(&ring, ["aaaa\n"]))

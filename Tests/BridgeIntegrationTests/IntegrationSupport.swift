@@ -18,6 +18,7 @@ enum Integration {
         ServerBinaries.mosquitto == nil ? "mosquitto" : nil,
         ServerBinaries.influxd == nil ? "influxd" : nil,
         ServerBinaries.victoriaMetrics == nil ? "victoria-metrics" : nil,
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") ? nil : "promtool",
     ].compactMap { $0 }
 
     /// In CI (`CI` set, as `.ci/run` has it) or under `scripts/test.sh` a missing server fails

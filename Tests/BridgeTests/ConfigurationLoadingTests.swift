@@ -63,6 +63,8 @@ private let everyKeySet = """
       max_field_types: 1000
       max_points_per_message: 10
       max_encoded_bytes: 131072
+      max_devices: 50
+      stale_after: 2m
     influxdb:
       api: v1
       url: "http://influx.example:8086"

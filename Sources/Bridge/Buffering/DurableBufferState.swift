@@ -25,6 +25,8 @@ struct DurableBufferState: PointBufferState {
     var dropGeneration = 0
 
     var occupancy: (points: Int, bytes: Int) { (heldPoints, heldBytes) }
+    /// The ring holds the front of what is held whenever it holds anything.
+    var oldestTimestamp: Int64? { ring.frontTimestamp }
 
     /// Counts `staged`, just written at `base` of segment `id` (now `length` bytes long), and
     /// makes it visible: into the ring if it is not spilled and has room.

@@ -35,6 +35,7 @@ struct MemoryBufferState: PointBufferState {
     }
 
     var occupancy: (points: Int, bytes: Int) { (ring.pointCount, ring.byteCount) }
+    var oldestTimestamp: Int64? { ring.frontTimestamp }
 
     /// Drops the oldest points until `bytes` bytes are free or the ring is empty, and returns
     /// what was dropped, less what the writer is sending.

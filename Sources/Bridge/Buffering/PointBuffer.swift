@@ -31,6 +31,12 @@ public protocol PointBufferHandle: AnyObject, Sendable {
     /// Points and bytes held now (committed, and not yet removed).
     var occupancy: (points: Int, bytes: Int) { get }
 
+    /// The timestamp (nanoseconds since the epoch, from its line) of the oldest point held, read
+    /// under the core's lock from the front of the in-memory ring, with no file I/O; nil when the
+    /// buffer is empty, and for the durable buffer also while its front is only on disk (spilled
+    /// and not yet loaded by the writer, which loads it before its next batch).
+    var oldestPointTimestamp: Int64? { get }
+
     /// Ends, now and from now on, every wait for room in `append` (intake is stopping).
     func interruptAppends()
 

@@ -7,6 +7,13 @@ import Foundation
 protocol PointBufferState: Sendable {
     /// Points and bytes held (committed, and not yet removed).
     var occupancy: (points: Int, bytes: Int) { get }
+    /// The line-protocol timestamp of the oldest point held, when it is in memory.
+    var oldestTimestamp: Int64? { get }
+}
+
+extension PointBufferState {
+    /// None known (test states).
+    var oldestTimestamp: Int64? { nil }
 }
 
 /// The synchronised core of a point buffer: its shared `State` behind one lock, the writer's
@@ -34,6 +41,8 @@ final class PointBufferCore<State: PointBufferState>: PointBufferHandle, @unchec
     }
 
     var occupancy: (points: Int, bytes: Int) { read(\.occupancy) }
+
+    var oldestPointTimestamp: Int64? { read(\.oldestTimestamp) }
 
     /// What `body` reads of the state, with the lock held.
     func read<Result>(_ body: (State) -> Result) -> Result {

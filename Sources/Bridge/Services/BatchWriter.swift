@@ -207,7 +207,12 @@ final class BatchWriter {
         var outcome: WriteOutcome?
         if let range {
             BridgeCounters.add(1, to: counters.requests)
-            outcome = current.send(range, through: transport)
+            let started = ContinuousClock.now
+            let reply = current.send(range, through: transport)
+            let finished = ContinuousClock.now
+            counters.metrics.recordRequest(duration: finished - started)
+            counters.status.requestFinished(reply, at: finished)
+            outcome = reply
         }
         let rejected = current.takeRejected(at: WallClock.nanoseconds())
         let report = WriterStateMachine.RequestReport(

@@ -75,12 +75,17 @@ extension MQTTIntake {
             return
         }
         lines.removeAll()
-        switch mapper.map(
-            topic: message.topic,
-            payload: message.payload,
-            receivedAt: WallClock.nanoseconds(),
-            into: &lines
-        ) {
+        let receivedAt = WallClock.nanoseconds()
+        let result = mapper.map(topic: message.topic, payload: message.payload, receivedAt: receivedAt, into: &lines)
+        // Refused messages count too when their topic named a device: a device sending garbage
+        // is not silent. One lock and one hash lookup; no allocation for a known device.
+        if let device = mapper.deviceIDRange(in: message.topic) {
+            counters.devices.record(
+                deviceBytes: UnsafeRawBufferPointer(rebasing: message.topic[device]),
+                at: receivedAt
+            )
+        }
+        switch result {
         case .mapped(let points, let skippedFields):
             let appended = lines.bytes.withUnsafeBufferPointer { bytes in
                 lines.lineLengths.withUnsafeBufferPointer { lengths in

@@ -62,6 +62,8 @@ final class MQTTIntake {
     private var dropped = (total: 0, unlogged: 0)
     /// Bytes that must be free before reading another burst: room for a maximal message.
     private let readReserveBytes: Int
+    /// The connection state last reported to `counters.status` (on a change only).
+    private var reportedConnected = false
     /// TLS between connects (`MQTTIntake+TLS.swift`); unused without `mqtt.usesTLS`.
     var tlsState = MQTTIntakeTLS()
 
@@ -115,11 +117,12 @@ final class MQTTIntake {
             // read of a burst.
             let now = ContinuousClock.now
             let step = machine.handle(event, at: now)
-            counters.mqttHeartbeat.beat(
-                at: now,
-                flag: machine.connection == .connected,
-                until: step.action.plannedWaitEnd
-            )
+            let connected = machine.connection == .connected
+            counters.mqttHeartbeat.beat(at: now, flag: connected, until: step.action.plannedWaitEnd)
+            if connected != reportedConnected {
+                counters.status.mqttConnection(connected, at: now)
+                reportedConnected = connected
+            }
             for transition in step.transitions { log(transition) }
             guard let outcome = perform(step.action, client, stop: stop) else { return }
             event = outcome
@@ -252,6 +255,7 @@ final class MQTTIntake {
     private func log(_ transition: IntakeStateMachine.Transition) {
         switch transition {
         case .paused, .resumed:
+            counters.status.intakePaused(transition == .paused)
             let (points, bytes) = buffer.occupancy
             let metadata: Logger.Metadata = ["buffer.points": "\(points)", "buffer.bytes": "\(bytes)"]
             if transition == .paused {

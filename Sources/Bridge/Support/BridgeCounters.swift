@@ -44,9 +44,17 @@ public final class BridgeCounters: Sendable {
     /// Refused-message records that could not be written to their file (`refused_unrecorded`).
     let refusedUnrecorded = Atomic<Int>(0)
     private let refusals = Mutex([Int](repeating: 0, count: RefusalReason.allCases.count))
+    /// The states counters cannot say (connections, last requests, the last ping), for `/health`.
+    public let status = BridgeStatus()
+    /// The devices heard from (`mapping.max_devices`), recorded once per mapped message.
+    let devices: DeviceTracker
+    /// The Prometheus registry `/metrics` shows, and the request-duration timer.
+    public let metrics = BridgeMetrics()
 
-    /// Zeroed counters.
-    public init() {}
+    /// Zeroed counters, with a device table for at most `maxDevices` devices.
+    public init(maxDevices: Int = MappingConfiguration().maxDevices) {
+        devices = DeviceTracker(capacity: maxDevices)
+    }
 
     /// Counts the parts of one message the mapping refused (the message itself when it was
     /// refused whole), under one lock: refusals are rare next to messages.

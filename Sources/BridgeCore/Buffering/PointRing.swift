@@ -68,6 +68,32 @@ public struct PointRing: Sendable {
         return batch
     }
 
+    /// The timestamp of the front (oldest) point: the digits its line ends with, nanoseconds
+    /// since the epoch as the bridge writes them; nil when the ring is empty or the line has none.
+    /// Reads only the end of that one line.
+    public var frontTimestamp: Int64? {
+        guard lineLengths.count > 0 else { return nil }
+        var index = Int(lineLengths[0]) - 1
+        if index >= 0 && bytes[index] == UInt8(ascii: "\n") { index -= 1 }
+        var value: Int64 = 0
+        var scale: Int64 = 1
+        var digits = 0
+        while index >= 0, digits < 19, case let byte = bytes[index], byte >= UInt8(ascii: "0"),
+            byte <= UInt8(ascii: "9")
+        {
+            value += Int64(byte - UInt8(ascii: "0")) * scale
+            scale = scale &* 10
+            digits += 1
+            index -= 1
+        }
+        guard digits > 0, index >= 0 else { return nil }
+        if bytes[index] == UInt8(ascii: "-") {
+            value = -value
+            index -= 1
+        }
+        return index >= 0 && bytes[index] == UInt8(ascii: " ") ? value : nil
+    }
+
     /// Removes the first `points` points, which span `byteCount` bytes.
     public mutating func removeFront(points: Int, bytes byteCount: Int) {
         bytes.removeFront(byteCount)

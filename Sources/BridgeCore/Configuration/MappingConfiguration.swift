@@ -76,6 +76,12 @@ public struct MappingConfiguration: Equatable, Sendable {
     /// more refuses the message whole (`encoded_too_large`). Intake reads only while the buffer
     /// has this much room, so one message always fits.
     public var maxEncodedBytes: Int
+    /// Most devices the device table tracks for `/devices` and the `devices_*` gauges, 0 – 10,000,000
+    /// (`mapping.max_devices`); messages from devices beyond it are counted as untracked.
+    public var maxDevices: Int
+    /// Silence after which a device counts as stale in `devices_stale` and `/health`
+    /// (`mapping.stale_after`, 1 s – 30 days).
+    public var staleAfter: Duration
 
     /// The defaults, which `etc/iotflow-bridge.yaml` shows.
     public init(
@@ -95,7 +101,9 @@ public struct MappingConfiguration: Equatable, Sendable {
         maxStringBytes: Int = 4096,
         maxFieldTypes: Int = 100_000,
         maxPointsPerMessage: Int = 1000,
-        maxEncodedBytes: Int = 256 * 1024
+        maxEncodedBytes: Int = 256 * 1024,
+        maxDevices: Int = 100_000,
+        staleAfter: Duration = .seconds(600)
     ) {
         self.routes = routes
         self.topicTag = topicTag
@@ -114,6 +122,8 @@ public struct MappingConfiguration: Equatable, Sendable {
         self.maxFieldTypes = maxFieldTypes
         self.maxPointsPerMessage = maxPointsPerMessage
         self.maxEncodedBytes = maxEncodedBytes
+        self.maxDevices = maxDevices
+        self.staleAfter = staleAfter
     }
 
     /// The parsed `field_types` entries, or the first entry that is not `name:<type>`.
@@ -191,6 +201,8 @@ extension MappingConfiguration {
         .key("max_field_types", \.maxFieldTypes, .int, .within(1...10_000_000)),
         .key("max_points_per_message", \.maxPointsPerMessage, .int, .within(1...100_000)),
         .key("max_encoded_bytes", \.maxEncodedBytes, .int, .within(1024...64 * 1024 * 1024)),
+        .key("max_devices", \.maxDevices, .int, .within(0...10_000_000)),
+        .key("stale_after", \.staleAfter, .duration, .within(.seconds(1)...Duration.seconds(30 * 86_400))),
     ]
 }
 

@@ -28,6 +28,15 @@ extension PointMapper {
         return String(decoding: topic[tag.value], as: UTF8.self)
     }
 
+    /// Where in `topic` the `device_id` of the last message mapped is, under the same conditions
+    /// as `deviceID(in:)`, without making a string (the device table records it per message).
+    public func deviceIDRange(in topic: UnsafeRawBufferPointer) -> Range<Int>? {
+        guard matched, checkDeviceID(topic) == nil, let tag = match.tags.first(where: { $0.key == "device_id" }) else {
+            return nil
+        }
+        return tag.value
+    }
+
     /// Checks a matched topic beyond its template: the `device_id` level, and, when the whole topic
     /// becomes the `topic` tag, its UTF-8 (skipped levels are not checked by the template).
     func checkTopic(_ topic: UnsafeRawBufferPointer) -> RefusalReason? {
