@@ -60,7 +60,7 @@ start_bridge() {
     local name=$1 log=$2; shift 2
     env "$@" MQTT_PORT=$mqtt_port MQTT_CLIENT_ID="iotflow-bench-$name" INFLUXDB_API=v2 \
         INFLUXDB_URL="http://127.0.0.1:$vm_port" INFLUXDB_BATCH_SIZE=$batch INFLUXDB_FLUSH_INTERVAL=1000 \
-        LOGGING_SUMMARY_INTERVAL=1h DEAD_LETTERS_PATH="$work/dead-letters.jsonl" BUFFER_PATH="$work/buffer-$name" \
+        LOGGING_SUMMARY_INTERVAL=1h HTTP_LISTEN="127.0.0.1:$(free_port)" DEAD_LETTERS_PATH="$work/dead-letters.jsonl" BUFFER_PATH="$work/buffer-$name" \
         "$bin/iotflow-bridge" run >"$log" 2>&1 &
     bridge_pid=$!
     wait_for_line "$log" 20 "Subscribed."

@@ -87,13 +87,14 @@ install -m 0400 -o "$SANDBOX_UID" "$work/tls/client.key" "$work/credentials/mqtt
 chown "$SANDBOX_UID" "$work/credentials"
 mqtt_port=$(free_port)
 influx_port=$(free_port)
+http_port=$(free_port)
 start_mosquitto "$work/mosquitto" "$mqtt_port" "cafile $work/tls/ca.crt" "certfile $work/tls/server.crt" \
     "keyfile $work/tls/server.key" "require_certificate true"
 start_influxd "$work/influxdb" "$influx_port" "$(free_port)" iotflow
 
 MQTT_PORT=$mqtt_port MQTT_TLS_CA_FILE="$work/tls/ca.crt" MQTT_TLS_CERT_FILE="$work/tls/client.crt" \
     CREDENTIALS_DIRECTORY="$work/credentials" INFLUXDB_API=v1 INFLUXDB_URL="http://127.0.0.1:$influx_port" INFLUXDB_DATABASE=iotflow \
-    INFLUXDB_FLUSH_INTERVAL=500 BUFFER_PATH="$work/state/buffer" DEAD_LETTERS_PATH="$work/state/dead-letters.jsonl" \
+    INFLUXDB_FLUSH_INTERVAL=500 HTTP_LISTEN="127.0.0.1:$http_port" BUFFER_PATH="$work/state/buffer" DEAD_LETTERS_PATH="$work/state/dead-letters.jsonl" \
     unshare --mount --pid --ipc --uts --fork --propagation private bash "$0" --inside "$work" "$work/bin" \
     >"$work/bridge.log" 2>&1 &
 runner=$!
@@ -131,6 +132,10 @@ print(sum(max(v for v in s["values"][0][1:] if v is not None) for s in series))'
 done
 echo "landed $landed of $MESSAGES points in the sandbox"
 ((landed == MESSAGES)) || fail "landed $landed points, sent $MESSAGES"
+# The HTTP endpoint (swift-nio's event loop: epoll, eventfd, timerfd) answers under the filter.
+received=$(curl -fsS "http://127.0.0.1:$http_port/metrics" | awk '$1 == "iotflow_bridge_messages_received_total" {print $2}')
+echo "/metrics in the sandbox: iotflow_bridge_messages_received_total $received"
+[[ $received == "$MESSAGES" ]] || fail "/metrics counted ${received:-nothing} messages received, sent $MESSAGES"
 
 kill -HUP "$pid"
 wait_for_line "$work/bridge.log" 10 "Reloaded the configuration." || fail "SIGHUP did not reload"

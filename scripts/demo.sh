@@ -21,13 +21,14 @@ trap 'stop_started; rm -rf "$work"' EXIT
 mqtt_port=$(free_port)
 influx_port=$(free_port)
 rpc_port=$(free_port)
+http_port=$(free_port)
 echo "==> mosquitto on 127.0.0.1:$mqtt_port, InfluxDB $(influxd version | awk '{print $2}') on 127.0.0.1:$influx_port"
 start_mosquitto "$work/mosquitto" "$mqtt_port"
 start_influxd "$work/influxdb" "$influx_port" "$rpc_port" iotflow
 
 echo "==> iotflow-bridge (log: $work/bridge.log)"
 MQTT_PORT=$mqtt_port INFLUXDB_API=v1 INFLUXDB_URL="http://127.0.0.1:$influx_port" INFLUXDB_DATABASE=iotflow \
-    INFLUXDB_FLUSH_INTERVAL=1000 LOGGING_SUMMARY_INTERVAL=5s DEAD_LETTERS_PATH="$work/dead-letters.jsonl" BUFFER_PATH="$work/buffer" \
+    INFLUXDB_FLUSH_INTERVAL=1000 LOGGING_SUMMARY_INTERVAL=5s HTTP_LISTEN="127.0.0.1:$http_port" DEAD_LETTERS_PATH="$work/dead-letters.jsonl" BUFFER_PATH="$work/buffer" \
     "$bin/iotflow-bridge" run --config etc/iotflow-bridge.yaml >"$work/bridge.log" 2>&1 &
 bridge_pid=$!
 STARTED_PIDS+=("$bridge_pid")
@@ -53,6 +54,9 @@ influx -host 127.0.0.1 -port "$influx_port" -database iotflow -precision rfc3339
     -execute "SELECT device_id, temperature, humidity, battery_level, seq FROM environment ORDER BY time DESC LIMIT 5"
 echo "==> field types (every number is a float)"
 influx -host 127.0.0.1 -port "$influx_port" -database iotflow -format column -execute "SHOW FIELD KEYS FROM environment"
+
+echo "==> iotflow-bridge status (the HTTP endpoint on 127.0.0.1:$http_port: /metrics, /health, /ready, /devices)"
+"$bin/iotflow-bridge" status --url "http://127.0.0.1:$http_port" || true
 
 kill -TERM "$bridge_pid"
 wait "$bridge_pid" || true

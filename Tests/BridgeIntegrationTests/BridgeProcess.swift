@@ -17,6 +17,9 @@ final class BridgeProcess: Sendable {
     let arguments: [String]
     let stateDirectory = temporaryPath("iotflow-state")
     let log = URL(fileURLWithPath: temporaryPath("iotflow-bridge", extension: "log"))
+    /// Where its HTTP endpoint listens (127.0.0.1), the same across restarts: every bridge these
+    /// suites run serves it, so the endpoint also lives through their kills and outages.
+    let httpPort = FreePort.next()
     private let current = Mutex<ManagedProcess?>(nil)
 
     init(
@@ -36,7 +39,7 @@ final class BridgeProcess: Sendable {
             "INFLUXDB_FLUSH_INTERVAL": "500ms", "INFLUXDB_FLUSH_JITTER": "0s", "INFLUXDB_TIMEOUT": "5s",
             "RETRY_INITIAL": "200ms", "RETRY_MAX": "2s", "BREAKER_OPEN_FOR": "2s", "BREAKER_MAX_OPEN_FOR": "5s",
             "BUFFER_PATH": stateDirectory + "/buffer", "DEAD_LETTERS_PATH": stateDirectory + "/dead-letters.jsonl",
-            "LOGGING_SUMMARY_INTERVAL": "1h",
+            "LOGGING_SUMMARY_INTERVAL": "1h", "HTTP_LISTEN": "127.0.0.1:\(httpPort)",
         ].merging(extra) { $1 }
     }
 

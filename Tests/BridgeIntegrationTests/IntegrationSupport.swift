@@ -122,15 +122,23 @@ final class BridgeUnderTest: Sendable {
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
+    /// The HTTP endpoint's port, when the bridge serves one.
+    let httpPort: Int?
+
     /// Starts the bridge and returns once the broker granted its subscription (or, with
-    /// `waitForSubscription: false`, at once).
-    init(_ configuration: BridgeConfiguration, waitForSubscription: Bool = true) async throws {
+    /// `waitForSubscription: false`, at once). With `serveHTTP` it also serves its HTTP endpoint
+    /// on a free port of 127.0.0.1 (`httpPort`); without, `http.listen` is ignored.
+    init(_ configuration: BridgeConfiguration, waitForSubscription: Bool = true, serveHTTP: Bool = false) async throws {
         _ = Integration.librariesReady
+        var configuration = configuration
+        configuration.http.listen = serveHTTP ? "127.0.0.1:\(FreePort.next())" : ""
         try configuration.validate()
         let logs = self.logs
         let logger = Logger(label: "iotflow-bridge") { _ in logs }
         application = try BridgeApplication(configuration: configuration, logger: logger)
-        let group = application.serviceGroup(gracefulShutdownSignals: [])
+        let endpoint = try await application.startHTTPEndpoint()
+        httpPort = endpoint?.localAddress.port
+        let group = application.serviceGroup(gracefulShutdownSignals: [], httpEndpoint: endpoint)
         self.group = group
         task = Task { try await group.run() }
         if waitForSubscription {

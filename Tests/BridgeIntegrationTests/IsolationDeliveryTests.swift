@@ -24,7 +24,7 @@ private final class BridgeChild: Sendable {
             "INFLUXDB_FLUSH_JITTER": "0s", "INFLUXDB_TIMEOUT": "5s",
             "RETRY_INITIAL": "200ms", "RETRY_MAX": "1s", "BREAKER_OPEN_FOR": "2s", "BREAKER_MAX_OPEN_FOR": "5s",
             "BUFFER_PATH": stateDirectory + "/buffer", "DEAD_LETTERS_PATH": stateDirectory + "/dead-letters.jsonl",
-            "LOGGING_SUMMARY_INTERVAL": "1s",
+            "LOGGING_SUMMARY_INTERVAL": "1s", "HTTP_LISTEN": "",
         ].merging(extra) { $1 }
         process = try ManagedProcess(
             executable: try Integration.product("iotflow-bridge"),

@@ -18,14 +18,16 @@ struct ObservabilityEndToEndTests {
             influx: InfluxConfiguration(api: .v1, url: influx.baseURL.absoluteString, database: database)
         )
         configuration.mapping.staleAfter = .seconds(2)
-        let bridge = try await BridgeUnderTest(configuration)
-        let observatory = bridge.application.observability
-        #expect(observatory.isReady)
+        let bridge = try await BridgeUnderTest(configuration, serveHTTP: true)
+        let http = try RawHTTPConnection(port: try #require(bridge.httpPort))
+        try http.request("/ready")
+        #expect(try http.reply().status == 200)
 
         // 10,000 messages from 20 devices, 500 each.
         try await publish(port: broker.port, devices: 20, count: 10_000)
         try await eventually("10,000 points written") { bridge.counters.pointsWritten == 10_000 }
-        let text = observatory.metricsText()
+        try http.request("/metrics")
+        let text = try http.reply().body
         let check = try promtoolCheck(text)
         #expect(check.status == 0, "promtool: \(check.output)")
         let stored = try await influx.count(measurement: "environment", field: "seq", database: database)
@@ -36,20 +38,27 @@ struct ObservabilityEndToEndTests {
         #expect(value("iotflow_bridge_mqtt_connected", in: text) == 1)
         #expect((value(#"iotflow_bridge_write_requests_total{outcome="ok"}"#, in: text) ?? 0) >= 1)
         #expect((value("iotflow_bridge_write_duration_seconds_count", in: text) ?? 0) >= 1)
+        let dashboard = try DashboardMetrics.metricNames(inDashboardAt: Self.dashboard)
+        #expect(DashboardMetrics.missing(dashboard, in: text).isEmpty, "the dashboard queries metrics /metrics lacks")
 
         // Half the devices go quiet: after more than stale_after, only the other half publishes.
         try await Task.sleep(for: .seconds(3))
         try await publish(port: broker.port, devices: 10, count: 100, firstSeq: 10_000)
         try await eventually("10,100 messages received") { bridge.counters.messagesReceived == 10_100 }
-        let listing = observatory.devices(silentFor: .seconds(2))
-        let everyone = observatory.devices(silentFor: .zero).devices
+        let listing = try devices(stale: "2s", on: http)
+        let everyone = try devices(stale: "0s", on: http).devices
         let quiet = Set(everyone.filter { $0.messages == 500 }.map(\.deviceID))
         #expect(everyone.count == 20 && quiet.count == 10)
         #expect(Set(listing.devices.map(\.deviceID)) == quiet)
         #expect(listing.tracked == 20 && listing.untrackedMessages == 0)
 
         try await eventually("10,100 points written") { bridge.counters.pointsWritten == 10_100 }
+        let observatory = bridge.application.observability
         try await eventually(timeout: .seconds(20), "healthy") { await observatory.health().status == .pass }
+        try http.request("/health")
+        let healthy = try http.reply()
+        #expect(healthy.status == 200)
+        #expect(try JSONDecoder().decode(HealthReport.self, from: Data(healthy.body.utf8)).status == .pass)
         try await influxOutageTurnsHealthBadAndBack(bridge, influx, brokerPort: broker.port)
         try await bridge.stop()
         #expect(try await influx.count(measurement: "environment", field: "seq", database: database) == 10_300)
@@ -80,6 +89,18 @@ struct ObservabilityEndToEndTests {
             bridge.counters.pointsWritten == 10_300
         }
         try await eventually(timeout: .seconds(10), "healthy again") { await observatory.health().status == .pass }
+    }
+
+    private static let dashboard = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("etc/grafana/iotflow-bridge.json").path
+
+    /// `GET /devices?stale=…` on `http`, decoded.
+    private func devices(stale: String, on http: RawHTTPConnection) throws -> DeviceListing {
+        try http.request("/devices?stale=\(stale)")
+        let reply = try http.reply()
+        #expect(reply.status == 200)
+        return try JSONDecoder().decode(DeviceListing.self, from: Data(reply.body.utf8))
     }
 
     /// The value of the sample line `name` (labels included) in `text`.

@@ -43,15 +43,15 @@ public enum AdminRoute: Equatable, Sendable {
         }
     }
 
-    /// `/devices` with its query: `stale` in the configuration's duration syntax; other
-    /// parameters are ignored.
+    /// `/devices` with its query: `stale` in the configuration's duration syntax (`0s` lists
+    /// every device in the table); other parameters are ignored.
     private static func devices(query: Substring) -> Self {
         var stale: Duration?
         for pair in query.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard parts[0] == "stale" else { continue }
             let raw = parts.count == 2 ? String(parts[1]) : ""
-            guard let duration = ConfigDuration.parse(raw), duration > .zero else {
+            guard let duration = ConfigDuration.parse(raw) else {
                 let shown = raw.count > 40 ? String(raw.prefix(40)) + "…" : raw
                 return .badRequest(
                     "stale must be a duration such as 30s, 10m or 2h (a bare number is milliseconds), got '\(shown)'"
