@@ -62,7 +62,7 @@ public struct DeviceTable: Sendable {
         hasher.combine(bytes: bytes)
         let hash = hasher.finalize()
         if let index = byHash[hash] {
-            if entries[index].deviceID.utf8.elementsEqual(bytes) {
+            if Self.spells(entries[index].deviceID, bytes) {
                 touch(index, at: time)
                 return
             }
@@ -75,6 +75,17 @@ public struct DeviceTable: Sendable {
             return
         }
         if let index = add(String(decoding: bytes, as: UTF8.self), at: time) { byHash[hash] = index }
+    }
+
+    /// Whether `id` is exactly `bytes`: a walk over two contiguous buffers for a native string
+    /// (ids from topics always are), over the string's UTF-8 view otherwise.
+    @inline(__always)
+    private static func spells(_ id: String, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        let utf8 = id.utf8
+        guard utf8.count == bytes.count else { return false }
+        return utf8.withContiguousStorageIfAvailable { stored in
+            UnsafeRawBufferPointer(stored).elementsEqual(bytes)
+        } ?? utf8.elementsEqual(bytes)
     }
 
     private mutating func touch(_ index: Int, at time: Int64) {
