@@ -36,7 +36,7 @@ struct AdminHTTPServerTests {
         try await withServer { server, _ in
             let connection = try RawHTTPConnection(port: server.localAddress.port)
             try connection.request("/metrics")
-            let reply = try connection.reply()
+            let reply = try await connection.reply()
             #expect(reply.status == 200)
             #expect(reply.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
             #expect(reply.body.contains("iotflow_bridge_messages_received_total 42"))
@@ -48,7 +48,7 @@ struct AdminHTTPServerTests {
         try await withServer(FakeObservabilitySource(status: status)) { server, _ in
             let connection = try RawHTTPConnection(port: server.localAddress.port)
             try connection.request("/health")
-            let reply = try connection.reply()
+            let reply = try await connection.reply()
             #expect(reply.status == code)
             #expect(reply.headers["content-type"] == "application/json")
             let report = try JSONDecoder().decode(HealthReport.self, from: Data(reply.body.utf8))
@@ -62,7 +62,7 @@ struct AdminHTTPServerTests {
         try await withServer(FakeObservabilitySource(isReady: ready)) { server, _ in
             let connection = try RawHTTPConnection(port: server.localAddress.port)
             try connection.request("/ready")
-            let reply = try connection.reply()
+            let reply = try await connection.reply()
             #expect(reply.status == code && reply.body == text)
         }
     }
@@ -72,14 +72,14 @@ struct AdminHTTPServerTests {
         try await withServer(source) { server, _ in
             let connection = try RawHTTPConnection(port: server.localAddress.port)
             try connection.request("/devices?stale=30s")
-            let given = try connection.reply()
+            let given = try await connection.reply()
             #expect(given.status == 200 && given.headers["content-type"] == "application/json")
             let listing = try JSONDecoder().decode(DeviceListing.self, from: Data(given.body.utf8))
             #expect(listing.devices.map(\.deviceID) == ["dev-quiet"])
             try connection.request("/devices")
-            #expect(try connection.reply().status == 200)
+            #expect(try await connection.reply().status == 200)
             try connection.request("/devices?stale=soon")
-            let bad = try connection.reply()
+            let bad = try await connection.reply()
             #expect(bad.status == 400 && bad.body.hasPrefix("stale must be a duration"))
         }
         #expect(source.askedSilences == [.seconds(30), .seconds(600)])
@@ -89,11 +89,11 @@ struct AdminHTTPServerTests {
         try await withServer { server, _ in
             let connection = try RawHTTPConnection(port: server.localAddress.port)
             try connection.request("/ready", method: "HEAD")
-            let head = try connection.reply(hasBody: false)
+            let head = try await connection.reply(hasBody: false)
             #expect(head.status == 200 && head.headers["content-length"] == "6")
             // Had HEAD sent a body, this reply would start with "ready\n" and not parse as 200.
             try connection.request("/ready")
-            let get = try connection.reply()
+            let get = try await connection.reply()
             #expect(get.status == 200 && get.body == "ready\n")
         }
     }
@@ -102,10 +102,10 @@ struct AdminHTTPServerTests {
         try await withServer { server, _ in
             let connection = try RawHTTPConnection(port: server.localAddress.port)
             try connection.request("/metrics", method: "POST", headers: "Content-Length: 0\r\n")
-            let post = try connection.reply()
+            let post = try await connection.reply()
             #expect(post.status == 405 && post.headers["allow"] == "GET, HEAD")
             try connection.request("/nothing-here")
-            #expect(try connection.reply().status == 404)
+            #expect(try await connection.reply().status == 404)
         }
     }
 
@@ -113,8 +113,8 @@ struct AdminHTTPServerTests {
         try await withServer { server, _ in
             let connection = try RawHTTPConnection(port: server.localAddress.port)
             try connection.request("/ready", headers: "Connection: close\r\n")
-            #expect(try connection.reply().status == 200)
-            #expect(try connection.isClosedByServer())
+            #expect(try await connection.reply().status == 200)
+            #expect(try await connection.isClosedByServer())
         }
     }
 
@@ -122,9 +122,9 @@ struct AdminHTTPServerTests {
         try await withServer { server, _ in
             let connection = try RawHTTPConnection(port: server.localAddress.port)
             try connection.request("/metrics", headers: "X-Filler: \(String(repeating: "a", count: 10_000))\r\n")
-            let reply = try connection.reply()
+            let reply = try await connection.reply()
             #expect(reply.status == 400 || reply.status == 431)
-            #expect(try connection.isClosedByServer())
+            #expect(try await connection.isClosedByServer())
         }
     }
 
@@ -135,7 +135,7 @@ struct AdminHTTPServerTests {
             let connection = try RawHTTPConnection(port: server.localAddress.port)
             try connection.send("POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")
             try connection.send(String(repeating: "b", count: 1000))
-            #expect(try connection.isClosedByServer())
+            #expect(try await connection.isClosedByServer())
         }
     }
 
@@ -148,12 +148,13 @@ struct AdminHTTPServerTests {
             let second = try RawHTTPConnection(port: server.localAddress.port)
             try first.request("/ready")
             try second.request("/ready")
-            #expect(try first.reply().status == 200 && second.reply().status == 200)
+            #expect(try await first.reply().status == 200)
+            #expect(try await second.reply().status == 200)
             let third = try RawHTTPConnection(port: server.localAddress.port)
             try? third.request("/ready")
-            #expect(try third.isClosedByServer())
+            #expect(try await third.isClosedByServer())
             // No traffic on the first for the idle timeout: the server closes it.
-            #expect(try first.isClosedByServer())
+            #expect(try await first.isClosedByServer())
         }
     }
 
@@ -173,28 +174,21 @@ struct AdminHTTPServerTests {
     @Test func gracefulShutdownFinishesTheReplyInFlightThenCloses() async throws {
         let gate = ReadinessEvent()
         let source = FakeObservabilitySource(healthGate: gate)
-        let idle = LockedBox<RawHTTPConnection?>(nil)
         try await withServer(source) { server, group in
             let busy = try RawHTTPConnection(port: server.localAddress.port)
-            idle.value = try RawHTTPConnection(port: server.localAddress.port)
-            try idle.value?.request("/ready")
-            #expect(try idle.value?.reply().status == 200)
+            let idle = try RawHTTPConnection(port: server.localAddress.port)
+            try idle.request("/ready")
+            #expect(try await idle.reply().status == 200)
             try busy.request("/health")
             await source.healthAsked.wait()
             await group.triggerGracefulShutdown()
             // The idle connection is closed; the busy one still gets its whole reply.
-            #expect(try idle.value?.isClosedByServer() == true)
+            #expect(try await idle.isClosedByServer())
             gate.fire()
-            let reply = try busy.reply()
+            let reply = try await busy.reply()
             #expect(reply.status == 200 && reply.body.contains("\"influxdb\""))
-            #expect(try busy.isClosedByServer())
+            #expect(try await busy.isClosedByServer())
             #expect(throws: (any Error).self) { _ = try RawHTTPConnection(port: server.localAddress.port) }
         }
     }
-}
-
-/// A mutable slot a test closure can fill (the connection outlives the closure's statements).
-private final class LockedBox<Value>: @unchecked Sendable {
-    var value: Value
-    init(_ value: Value) { self.value = value }
 }

@@ -21,13 +21,13 @@ struct ObservabilityEndToEndTests {
         let bridge = try await BridgeUnderTest(configuration, serveHTTP: true)
         let http = try RawHTTPConnection(port: try #require(bridge.httpPort))
         try http.request("/ready")
-        #expect(try http.reply().status == 200)
+        #expect(try await http.reply().status == 200)
 
         // 10,000 messages from 20 devices, 500 each.
         try await publish(port: broker.port, devices: 20, count: 10_000)
         try await eventually("10,000 points written") { bridge.counters.pointsWritten == 10_000 }
         try http.request("/metrics")
-        let text = try http.reply().body
+        let text = try await http.reply().body
         let check = try promtoolCheck(text)
         #expect(check.status == 0, "promtool: \(check.output)")
         let stored = try await influx.count(measurement: "environment", field: "seq", database: database)
@@ -41,12 +41,16 @@ struct ObservabilityEndToEndTests {
         let dashboard = try DashboardMetrics.metricNames(inDashboardAt: Self.dashboard)
         #expect(DashboardMetrics.missing(dashboard, in: text).isEmpty, "the dashboard queries metrics /metrics lacks")
 
-        // Half the devices go quiet: after more than stale_after, only the other half publishes.
+        // Half the devices go quiet: 3 s later only the other half publishes. Silent for longer
+        // than (now − quietSince − 1.5 s) splits them however long publishing took on a loaded
+        // machine: the quiet ones were last heard before quietSince, the others 3 s after it.
+        let quietSince = ContinuousClock.now
         try await Task.sleep(for: .seconds(3))
         try await publish(port: broker.port, devices: 10, count: 100, firstSeq: 10_000)
         try await eventually("10,100 messages received") { bridge.counters.messagesReceived == 10_100 }
-        let listing = try devices(stale: "2s", on: http)
-        let everyone = try devices(stale: "0s", on: http).devices
+        let silence = quietSince.duration(to: .now) - .milliseconds(1500)
+        let listing = try await devices(stale: "\(silence.milliseconds)", on: http)
+        let everyone = try await devices(stale: "0s", on: http).devices
         let quiet = Set(everyone.filter { $0.messages == 500 }.map(\.deviceID))
         #expect(everyone.count == 20 && quiet.count == 10)
         #expect(Set(listing.devices.map(\.deviceID)) == quiet)
@@ -56,7 +60,7 @@ struct ObservabilityEndToEndTests {
         let observatory = bridge.application.observability
         try await eventually(timeout: .seconds(20), "healthy") { await observatory.health().status == .pass }
         try http.request("/health")
-        let healthy = try http.reply()
+        let healthy = try await http.reply()
         #expect(healthy.status == 200)
         #expect(try JSONDecoder().decode(HealthReport.self, from: Data(healthy.body.utf8)).status == .pass)
         try await influxOutageTurnsHealthBadAndBack(bridge, influx, brokerPort: broker.port)
@@ -96,9 +100,9 @@ struct ObservabilityEndToEndTests {
         .appendingPathComponent("etc/grafana/iotflow-bridge.json").path
 
     /// `GET /devices?stale=…` on `http`, decoded.
-    private func devices(stale: String, on http: RawHTTPConnection) throws -> DeviceListing {
+    private func devices(stale: String, on http: RawHTTPConnection) async throws -> DeviceListing {
         try http.request("/devices?stale=\(stale)")
-        let reply = try http.reply()
+        let reply = try await http.reply()
         #expect(reply.status == 200)
         return try JSONDecoder().decode(DeviceListing.self, from: Data(reply.body.utf8))
     }

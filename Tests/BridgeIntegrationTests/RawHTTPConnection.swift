@@ -2,11 +2,17 @@
 // SPDX-License-Identifier: Apache-2.0
 
 import BridgeTestSupport
+import Foundation
 import Glibc
 
 /// One HTTP/1.1 connection to 127.0.0.1 over a plain socket, so a test controls keep-alive,
-/// oversized heads and half-sent requests. Every receive waits at most 5 s.
-final class RawHTTPConnection {
+/// oversized heads and half-sent requests. Every receive waits at most 5 s, on a thread of its
+/// own: a blocking `recv` on one of the Swift concurrency pool's threads (two on a 2-core machine)
+/// could starve the server under test, whose connections are served on that pool.
+///
+/// `@unchecked Sendable`: one test uses a connection, one call at a time; a receive's thread
+/// is the only one touching it until the call returns.
+final class RawHTTPConnection: @unchecked Sendable {
     /// One parsed reply.
     struct Reply {
         var status: Int
@@ -55,7 +61,11 @@ final class RawHTTPConnection {
     }
 
     /// The next reply; `hasBody: false` for HEAD (Content-Length announced, no body sent).
-    func reply(hasBody: Bool = true) throws -> Reply {
+    func reply(hasBody: Bool = true) async throws -> Reply {
+        try await offThePool { try self.blockingReply(hasBody: hasBody) }
+    }
+
+    private func blockingReply(hasBody: Bool) throws -> Reply {
         while pending.firstRange(of: Array("\r\n\r\n".utf8)) == nil {
             guard try receive() else { throw HarnessError("closed before a reply head") }
         }
@@ -79,13 +89,24 @@ final class RawHTTPConnection {
     }
 
     /// Whether the server closes the connection (reads to the end, at most 5 s; true at EOF or reset).
-    func isClosedByServer() throws -> Bool {
+    func isClosedByServer() async throws -> Bool {
+        try await offThePool { try self.blockingIsClosed() }
+    }
+
+    private func blockingIsClosed() throws -> Bool {
         while true {
             do {
                 guard try receive() else { return true }
             } catch {
                 return errno == ECONNRESET
             }
+        }
+    }
+
+    /// Runs `work` on a new thread and returns what it returned.
+    private func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
         }
     }
 
